@@ -1,0 +1,2 @@
+namespace Handoff.Connectors;
+internal static class AssemblyMarker;

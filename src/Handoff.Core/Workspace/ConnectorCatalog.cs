@@ -1,0 +1,29 @@
+namespace Handoff.Core.Workspace;
+
+/// <summary>The connector types a system may use and the configuration keys each accepts.</summary>
+public static class ConnectorCatalog
+{
+    public sealed record ConnectorType(string Name, bool IsSource, IReadOnlyList<string> Required, IReadOnlyList<string> Optional)
+    {
+        public IEnumerable<string> AllKeys => Required.Concat(Optional);
+    }
+
+    public static IReadOnlyList<ConnectorType> Types { get; } =
+    [
+        // key: the native column that identifies a record in that system (Employee_ID, candidate_id).
+        // effective_from: native column holding the date a row takes effect (future-dated changes).
+        new("csv", true, ["path", "key"], ["delimiter", "encoding", "effective_from", "pattern", "webhook_secret_env"]),
+        // secret_env / webhook_secret_env: name of the environment variable holding the HMAC secret
+        // for POST /hooks/{system} (never the secret itself).
+        new("webhook", true, ["key", "secret_env"], ["effective_from"]),
+        new("scim-server", true, [], ["key"]),
+        new("rest", true, ["url"], ["key", "token_env"]),
+        new("ldap", false, [], ["url", "base_dn", "bind_dn", "password_env", "dialect"]),
+        new("scim-client", false, [], ["url", "token_env"]),
+        new("http", false, [], ["url", "token_env"]),
+        new("smtp", false, [], ["host", "port", "from"]),
+        new("sandbox", false, [], ["kind"]),
+    ];
+
+    public static ConnectorType? Find(string name) => Types.FirstOrDefault(t => t.Name == name);
+}

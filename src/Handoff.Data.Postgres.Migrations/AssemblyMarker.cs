@@ -1,0 +1,2 @@
+namespace Handoff.Data.Postgres.Migrations;
+internal static class AssemblyMarker;

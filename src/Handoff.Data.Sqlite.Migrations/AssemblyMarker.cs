@@ -1,0 +1,2 @@
+namespace Handoff.Data.Sqlite.Migrations;
+internal static class AssemblyMarker;

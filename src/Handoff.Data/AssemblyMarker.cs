@@ -1,0 +1,2 @@
+namespace Handoff.Data;
+internal static class AssemblyMarker;
