@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Handoff.Core.Dictionary;
+using Handoff.Core.Workspace;
+
+namespace Handoff.Core.Sources;
+
+/// <summary>A native record translated into canonical field values through the dictionary.</summary>
+public sealed record MappedRecord(
+    string System,
+    string NativeKey,
+    IReadOnlyDictionary<string, string?> Values,
+    DateOnly? EffectiveFrom,
+    string Hash,
+    string Location);
+
+/// <summary>Why a record cannot be used: the field (native name) and the reason.</summary>
+public sealed record RecordProblem(string? Field, string Reason);
+
+/// <summary>
+/// Translates native records of one system into canonical values: finds the native key, converts
+/// every bound field with its converter, checks required fields. A record with any problem is not
+/// used at all (it is quarantined whole), so a half-converted record never reaches a person.
+/// </summary>
+public sealed class RecordMapper
+{
+    private readonly SystemDefinition _system;
+    private readonly string _keyColumn;
+    private readonly string? _effectiveColumn;
+    private readonly (FieldDefinition Field, FieldBinding Binding)[] _bound;
+
+    public RecordMapper(DictionaryDefinition dictionary, SystemDefinition system)
+    {
+        _system = system;
+        _keyColumn = system.Setting("key") ?? throw new InvalidOperationException($"system '{system.Id}' has no key column configured");
+        _effectiveColumn = system.Setting("effective_from");
+        _bound = dictionary.Fields
+            .Select(f => (Field: f, Binding: f.BindingFor(system.Id)))
+            .Where(p => p.Binding is not null)
+            .Select(p => (p.Field, p.Binding!))
+            .ToArray();
+    }
+
+    public string System => _system.Id;
+
+    /// <summary>The canonical fields this system carries.</summary>
+    public IEnumerable<FieldDefinition> BoundFields => _bound.Select(b => b.Field);
+
+    public bool TryMap(NativeRecord record, out MappedRecord? mapped, out RecordProblem? problem)
+    {
+        mapped = null;
+        problem = null;
+        var location = record.Location;
+        if (!record.Values.TryGetValue(_keyColumn, out var key) || string.IsNullOrWhiteSpace(key))
+        {
+            problem = new RecordProblem(_keyColumn, $"the key column '{_keyColumn}' is missing or empty");
+            return false;
+        }
+
+        DateOnly? effectiveFrom = null;
+        if (_effectiveColumn is not null && record.Values.TryGetValue(_effectiveColumn, out var eff) && !string.IsNullOrWhiteSpace(eff))
+        {
+            if (!TryParseEffectiveDate(eff.Trim(), out var d))
+            {
+                problem = new RecordProblem(_effectiveColumn, $"\"{eff}\" is not a date (expected yyyy-MM-dd or the system's date format)");
+                return false;
+            }
+            effectiveFrom = d;
+        }
+
+        var values = new Dictionary<string, string?>(_bound.Length, StringComparer.Ordinal);
+        foreach (var (field, binding) in _bound)
+        {
+            if (!record.Values.TryGetValue(binding.Native, out var raw))
+            {
+                // A column the source does not send at all is "not provided", not "emptied".
+                continue;
+            }
+            if (!ValueConverter.TryToCanonical(field, binding, raw, out var canonical, out var error))
+            {
+                problem = new RecordProblem(binding.Native, $"{error} (field {field.Name})");
+                return false;
+            }
+            values[field.Name] = canonical;
+        }
+
+        foreach (var (field, binding) in _bound)
+        {
+            if (field.Required && field.IsWriter(_system.Id) && (!values.TryGetValue(field.Name, out var v) || v is null))
+            {
+                problem = new RecordProblem(binding.Native, $"required field {field.Name} is empty");
+                return false;
+            }
+        }
+
+        mapped = new MappedRecord(_system.Id, key.Trim(), values, effectiveFrom, HashOf(values, effectiveFrom), location);
+        return true;
+    }
+
+    private bool TryParseEffectiveDate(string text, out DateOnly date)
+    {
+        // The effective-date column uses the same format as the system's other dates when it
+        // declares one (Workday exports MM/dd/yyyy everywhere); ISO always works.
+        var formats = _bound.Select(b => b.Binding.Format).Where(f => f is not null).Distinct().Append("yyyy-MM-dd");
+        foreach (var format in formats)
+        {
+            if (DateOnly.TryParseExact(text, format, CultureInfo.InvariantCulture, DateTimeStyles.None, out date))
+                return true;
+        }
+        date = default;
+        return false;
+    }
+
+    /// <summary>A stable hash of the canonical content, so a re-sync skips unchanged records
+    /// without touching the database.</summary>
+    public static string HashOf(IReadOnlyDictionary<string, string?> values, DateOnly? effectiveFrom)
+    {
+        var sb = new StringBuilder();
+        foreach (var (k, v) in values.OrderBy(p => p.Key, StringComparer.Ordinal))
+            sb.Append(k).Append('\u001f').Append(v ?? "\u0000").Append('\u001e');
+        sb.Append(effectiveFrom?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())), 0, 16);
+    }
+}

@@ -1,2 +1,0 @@
-namespace Handoff.Data.Postgres.Migrations;
-internal static class AssemblyMarker;

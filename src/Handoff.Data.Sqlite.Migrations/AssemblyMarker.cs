@@ -1,2 +1,0 @@
-namespace Handoff.Data.Sqlite.Migrations;
-internal static class AssemblyMarker;

@@ -1,2 +1,0 @@
-namespace Handoff.Data;
-internal static class AssemblyMarker;

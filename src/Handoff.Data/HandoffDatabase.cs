@@ -1,0 +1,75 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Handoff.Data;
+
+public enum DatabaseProvider { Sqlite, Postgres }
+
+/// <summary>Which database Handoff uses. SQLite (one file, zero set-up) is the default;
+/// PostgreSQL is the production store.</summary>
+public sealed record DatabaseOptions(DatabaseProvider Provider, string ConnectionString)
+{
+    public const string SqliteMigrationsAssembly = "Handoff.Data.Sqlite.Migrations";
+    public const string PostgresMigrationsAssembly = "Handoff.Data.Postgres.Migrations";
+
+    /// <summary>SQLite file under a data directory.</summary>
+    public static DatabaseOptions ForSqliteFile(string path) =>
+        new(DatabaseProvider.Sqlite, $"Data Source={path};Pooling=True");
+
+    /// <summary>Parses <c>HANDOFF_DB</c>-style settings: a PostgreSQL connection string
+    /// (<c>Host=…</c> or a <c>postgres://</c> URL) or a SQLite file path / <c>Data Source=…</c>.</summary>
+    public static DatabaseOptions Parse(string value)
+    {
+        if (value.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || value.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
+        {
+            var uri = new Uri(value);
+            var user = Uri.UnescapeDataString(uri.UserInfo.Split(':')[0]);
+            var password = uri.UserInfo.Contains(':') ? Uri.UnescapeDataString(uri.UserInfo[(uri.UserInfo.IndexOf(':') + 1)..]) : null;
+            var cs = $"Host={uri.Host};Port={(uri.Port > 0 ? uri.Port : 5432)};Database={uri.AbsolutePath.TrimStart('/')};Username={user}";
+            if (password is not null)
+                cs += $";Password={password}";
+            return new(DatabaseProvider.Postgres, cs);
+        }
+        if (value.Contains("Host=", StringComparison.OrdinalIgnoreCase))
+            return new(DatabaseProvider.Postgres, value);
+        if (value.Contains("Data Source=", StringComparison.OrdinalIgnoreCase))
+            return new(DatabaseProvider.Sqlite, value);
+        return ForSqliteFile(value);
+    }
+
+    public void Configure(DbContextOptionsBuilder builder)
+    {
+        switch (Provider)
+        {
+            case DatabaseProvider.Sqlite:
+                builder.UseSqlite(ConnectionString, o => o.MigrationsAssembly(SqliteMigrationsAssembly));
+                break;
+            case DatabaseProvider.Postgres:
+                builder.UseNpgsql(ConnectionString, o => o.MigrationsAssembly(PostgresMigrationsAssembly).MaxBatchSize(1000));
+                break;
+        }
+    }
+
+    public HandoffDbContext CreateContext()
+    {
+        var builder = new DbContextOptionsBuilder<HandoffDbContext>();
+        Configure(builder);
+        return new HandoffDbContext(builder.Options);
+    }
+
+    /// <summary>Creates or upgrades the schema. SQLite also gets WAL and relaxed syncs, which keep
+    /// every committed transaction but allow many small ones per second.</summary>
+    public async Task MigrateAsync(CancellationToken ct = default)
+    {
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            var path = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(ConnectionString).DataSource;
+            var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (dir is not null)
+                Directory.CreateDirectory(dir);
+        }
+        await using var db = CreateContext();
+        await db.Database.MigrateAsync(ct);
+        if (Provider == DatabaseProvider.Sqlite)
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+    }
+}

@@ -1,0 +1,127 @@
+using System.Text;
+using Handoff.Data.Events;
+using Handoff.Data.People;
+using Handoff.Data.Sources;
+using Handoff.Data.Workspace;
+using Microsoft.EntityFrameworkCore;
+
+namespace Handoff.Data;
+
+/// <summary>The one database of Handoff, the same model on SQLite and PostgreSQL.</summary>
+public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options) : DbContext(options)
+{
+    public DbSet<PersonRow> People => Set<PersonRow>();
+    public DbSet<PersonKeyRow> PersonKeys => Set<PersonKeyRow>();
+    public DbSet<FindingRow> Findings => Set<FindingRow>();
+    public DbSet<ReviewItemRow> ReviewItems => Set<ReviewItemRow>();
+    public DbSet<SourceRecordRow> SourceRecords => Set<SourceRecordRow>();
+    public DbSet<PendingChangeRow> PendingChanges => Set<PendingChangeRow>();
+    public DbSet<SyncRow> Syncs => Set<SyncRow>();
+    public DbSet<QuarantineRow> Quarantine => Set<QuarantineRow>();
+    public DbSet<WebhookDeliveryRow> WebhookDeliveries => Set<WebhookDeliveryRow>();
+    public DbSet<SystemRow> Systems => Set<SystemRow>();
+    public DbSet<DictionaryVersionRow> DictionaryVersions => Set<DictionaryVersionRow>();
+    public DbSet<DictionaryApprovalRow> DictionaryApprovals => Set<DictionaryApprovalRow>();
+    public DbSet<WorkspaceDocumentRow> WorkspaceDocuments => Set<WorkspaceDocumentRow>();
+    public DbSet<OutboxEventRow> OutboxEvents => Set<OutboxEventRow>();
+
+    protected override void OnModelCreating(ModelBuilder b)
+    {
+        b.Entity<PersonRow>(e =>
+        {
+            e.ToTable("people");
+            e.Property(p => p.State).HasMaxLength(16);
+            e.Property(p => p.DisplayName).HasMaxLength(300);
+            e.Property(p => p.Version).IsConcurrencyToken();
+            e.HasIndex(p => p.State);
+            e.HasIndex(p => p.ReviewOn);
+        });
+        b.Entity<PersonKeyRow>(e =>
+        {
+            e.ToTable("person_keys");
+            e.HasKey(k => new { k.Rule, k.Value, k.PersonId });
+            e.Property(k => k.Rule).HasMaxLength(100);
+            e.Property(k => k.Value).HasMaxLength(400);
+            e.HasIndex(k => k.PersonId);
+        });
+        b.Entity<FindingRow>(e =>
+        {
+            e.ToTable("findings");
+            e.HasIndex(f => new { f.PersonId, f.Field, f.Kind });
+            e.HasIndex(f => f.Status);
+        });
+        b.Entity<ReviewItemRow>(e =>
+        {
+            e.ToTable("review_items");
+            e.HasIndex(r => new { r.System, r.NativeKey, r.Status });
+            e.HasIndex(r => r.Status);
+        });
+        b.Entity<SourceRecordRow>(e =>
+        {
+            e.ToTable("source_records");
+            e.HasIndex(s => new { s.System, s.NativeKey }).IsUnique();
+            e.HasIndex(s => s.PersonId);
+        });
+        b.Entity<PendingChangeRow>(e =>
+        {
+            e.ToTable("pending_changes");
+            e.HasIndex(p => new { p.System, p.NativeKey, p.EffectiveFrom }).IsUnique();
+            e.HasIndex(p => new { p.AppliedAt, p.EffectiveFrom });
+        });
+        b.Entity<SyncRow>(e =>
+        {
+            e.ToTable("syncs");
+            e.HasIndex(s => new { s.System, s.StartedAt });
+        });
+        b.Entity<QuarantineRow>(e =>
+        {
+            e.ToTable("quarantine");
+            e.HasIndex(q => new { q.System, q.Status });
+        });
+        b.Entity<WebhookDeliveryRow>(e =>
+        {
+            e.ToTable("webhook_deliveries");
+            e.HasIndex(w => new { w.System, w.IdempotencyKey }).IsUnique();
+            e.HasIndex(w => w.Status);
+        });
+        b.Entity<SystemRow>(e => e.ToTable("systems"));
+        b.Entity<DictionaryVersionRow>(e =>
+        {
+            e.ToTable("dictionary_versions");
+            e.Property(v => v.Id).ValueGeneratedNever();
+            e.HasMany(v => v.Approvals).WithOne().HasForeignKey(a => a.VersionId);
+        });
+        b.Entity<DictionaryApprovalRow>(e => e.ToTable("dictionary_approvals"));
+        b.Entity<WorkspaceDocumentRow>(e =>
+        {
+            e.ToTable("workspace_documents");
+            e.HasKey(d => d.Key);
+        });
+        b.Entity<OutboxEventRow>(e =>
+        {
+            e.ToTable("outbox_events");
+            e.HasIndex(o => o.PersonId);
+            e.HasIndex(o => o.ProcessedAt);
+        });
+
+        // snake_case columns, so hand-written SQL (reports, COPY, psql) reads naturally on both providers.
+        foreach (var entity in b.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties())
+                property.SetColumnName(SnakeCase(property.Name));
+        }
+    }
+
+    internal static string SnakeCase(string name)
+    {
+        var sb = new StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c) && i > 0)
+                sb.Append('_');
+            sb.Append(char.ToLowerInvariant(c));
+        }
+        return sb.ToString();
+    }
+}

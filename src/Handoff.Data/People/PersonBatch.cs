@@ -1,0 +1,373 @@
+using Handoff.Core.Dictionary;
+using Handoff.Core.People;
+using Handoff.Core.Sources;
+using Handoff.Data.Events;
+using Handoff.Data.Sources;
+using Microsoft.EntityFrameworkCore;
+
+namespace Handoff.Data.People;
+
+/// <summary>What applying one record did to its person.</summary>
+public enum ApplyOutcome { Created, Updated, Unchanged, Held }
+
+/// <summary>
+/// The people touched by one batch of source records, loaded with all their source records and
+/// keys in a few queries, then changed in memory and saved by the caller in one transaction.
+/// It is also the correlation index for the batch, so a record sees the people that earlier
+/// records of the same batch created.
+/// </summary>
+internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dictionary, DateTimeOffset now) : ICorrelationIndex
+{
+    private readonly Dictionary<Guid, PersonRow> _people = [];
+    private readonly Dictionary<Guid, List<SourceRecordRow>> _sourcesByPerson = [];
+    private readonly Dictionary<(string System, string Key), SourceRecordRow> _links = [];
+    private readonly Dictionary<(string Rule, string Value), HashSet<Guid>> _keys = [];
+    private readonly Dictionary<Guid, Dictionary<string, string>> _keysByPerson = [];
+    private readonly Dictionary<Guid, List<FindingRow>> _findings = [];
+    private readonly Dictionary<(string System, string Key), ReviewItemRow> _openReviews = [];
+    private readonly HashSet<(Guid, string)> _openManualReviews = [];
+
+    /// <summary>Loads everything the records can touch: their links, the people their keys point to,
+    /// those people's other source records, keys, open findings and the open reviews of the records.</summary>
+    public async Task LoadAsync(string system, IReadOnlyList<MappedRecord> records, CancellationToken ct)
+    {
+        var nativeKeys = records.Select(r => r.NativeKey).Distinct().ToList();
+        var keyValues = records
+            .SelectMany(r => dictionary.Correlation.Select(rule => Correlator.KeyValue(rule, r.Values)))
+            .OfType<string>().Distinct().ToList();
+
+        var personIds = new HashSet<Guid>();
+        foreach (var chunk in nativeKeys.Chunk(500))
+        {
+            var links = await db.SourceRecords.Where(s => s.System == system && chunk.Contains(s.NativeKey)).ToListAsync(ct);
+            foreach (var l in links)
+                personIds.Add(l.PersonId);
+        }
+        foreach (var chunk in keyValues.Chunk(500))
+        {
+            var hits = await db.PersonKeys.Where(k => chunk.Contains(k.Value)).Select(k => k.PersonId).ToListAsync(ct);
+            personIds.UnionWith(hits);
+        }
+        await LoadPeopleAsync(personIds, ct);
+
+        foreach (var chunk in nativeKeys.Chunk(500))
+        {
+            var reviews = await db.ReviewItems
+                .Where(r => r.Status == "open" && r.System == system && r.Field == null && chunk.Contains(r.NativeKey))
+                .ToListAsync(ct);
+            foreach (var r in reviews)
+                _openReviews[(r.System, r.NativeKey)] = r;
+        }
+    }
+
+    public async Task LoadPeopleAsync(IEnumerable<Guid> ids, CancellationToken ct)
+    {
+        var missing = ids.Where(id => !_people.ContainsKey(id)).ToList();
+        foreach (var chunk in missing.Chunk(500))
+        {
+            foreach (var p in await db.People.Where(p => chunk.Contains(p.Id)).ToListAsync(ct))
+            {
+                _people[p.Id] = p;
+                _sourcesByPerson[p.Id] = [];
+                _keysByPerson[p.Id] = [];
+                _findings[p.Id] = [];
+            }
+            foreach (var s in await db.SourceRecords.Where(s => chunk.Contains(s.PersonId)).ToListAsync(ct))
+            {
+                _sourcesByPerson[s.PersonId].Add(s);
+                _links[(s.System, s.NativeKey)] = s;
+            }
+            foreach (var k in await db.PersonKeys.Where(k => chunk.Contains(k.PersonId)).ToListAsync(ct))
+                IndexKey(k.Rule, k.Value, k.PersonId);
+            foreach (var f in await db.Findings.Where(f => f.Status == "open" && chunk.Contains(f.PersonId)).ToListAsync(ct))
+                _findings[f.PersonId].Add(f);
+            foreach (var r in await db.ReviewItems.Where(r => r.Status == "open" && r.Field != null && r.PersonId != null && chunk.Contains(r.PersonId!.Value)).ToListAsync(ct))
+                _openManualReviews.Add((r.PersonId!.Value, r.Field!));
+        }
+    }
+
+    public Guid? LinkedPerson(string system, string nativeKey) =>
+        _links.TryGetValue((system, nativeKey), out var s) ? s.PersonId : null;
+
+    public IReadOnlyCollection<Guid> PeopleWithKey(string rule, string value) =>
+        _keys.TryGetValue((rule, value), out var set) ? set : [];
+
+    public string? KeyOf(Guid person, string rule) =>
+        _keysByPerson.TryGetValue(person, out var keys) && keys.TryGetValue(rule, out var v) ? v : null;
+
+    public bool IsHeld(MappedRecord record, out ReviewItemRow? review) =>
+        _openReviews.TryGetValue((record.System, record.NativeKey), out review);
+
+    public SourceRecordRow? Link(string system, string nativeKey) =>
+        _links.TryGetValue((system, nativeKey), out var s) ? s : null;
+
+    /// <summary>Sends a record to the review queue (or refreshes the one already waiting).</summary>
+    public void Hold(MappedRecord record, string kind, IReadOnlyList<Guid> candidates, string reason)
+    {
+        var json = JsonDefaults.Serialize(HeldRecord.From(record));
+        if (_openReviews.TryGetValue((record.System, record.NativeKey), out var existing))
+        {
+            existing.RecordJson = json;
+            return;
+        }
+        var item = new ReviewItemRow
+        {
+            Kind = kind,
+            System = record.System,
+            NativeKey = record.NativeKey,
+            PersonId = candidates.Count > 0 ? candidates[0] : null,
+            CandidatesJson = JsonDefaults.Serialize(candidates),
+            RecordJson = json,
+            Reason = reason,
+            CreatedAt = now,
+        };
+        db.ReviewItems.Add(item);
+        _openReviews[(record.System, record.NativeKey)] = item;
+    }
+
+    /// <summary>Applies a record to a person (a new one when <paramref name="personId"/> is null):
+    /// stores what the source said, re-resolves every field under its conflict rule, records
+    /// findings, re-derives the lifecycle state and writes the events.</summary>
+    public ApplyOutcome Apply(MappedRecord record, Guid? personId, DateTimeOffset observedAt)
+    {
+        PersonRow person;
+        var created = false;
+        if (personId is { } id)
+        {
+            person = _people[id];
+        }
+        else
+        {
+            person = new PersonRow { Id = Guid.CreateVersion7(now), CreatedAt = now, UpdatedAt = now };
+            db.People.Add(person);
+            _people[person.Id] = person;
+            _sourcesByPerson[person.Id] = [];
+            _keysByPerson[person.Id] = [];
+            _findings[person.Id] = [];
+            created = true;
+        }
+
+        var link = Link(record.System, record.NativeKey);
+        if (link is not null && link.PersonId != person.Id)
+            throw new InvalidOperationException($"{record.System}:{record.NativeKey} is linked to another person");
+        if (link is null)
+        {
+            link = new SourceRecordRow { System = record.System, NativeKey = record.NativeKey, PersonId = person.Id };
+            db.SourceRecords.Add(link);
+            _links[(record.System, record.NativeKey)] = link;
+            _sourcesByPerson[person.Id].Add(link);
+        }
+        link.Hash = record.Hash;
+        link.ValuesJson = JsonDefaults.Serialize(record.Values);
+        link.ObservedAt = observedAt;
+        link.EffectiveFrom = record.EffectiveFrom;
+        link.Location = record.Location;
+        _parsedLinkValues[link] = record.Values;
+
+        var before = created ? new Dictionary<string, ResolvedValue>() : JsonDefaults.Deserialize<Dictionary<string, ResolvedValue>>(person.ValuesJson);
+        var after = new Dictionary<string, ResolvedValue>(before.Count + 4);
+        var changes = new List<FieldChange>();
+        var sources = _sourcesByPerson[person.Id];
+        foreach (var field in dictionary.Fields)
+        {
+            before.TryGetValue(field.Name, out var current);
+            var observations = new List<Observation>(sources.Count);
+            foreach (var s in sources)
+            {
+                var values = ValuesOf(s);
+                if (values.TryGetValue(field.Name, out var v))
+                    observations.Add(new Observation(s.System, s.NativeKey, v, s.ObservedAt, s.EffectiveFrom));
+            }
+            var resolution = ConflictResolver.Resolve(field, observations, current);
+            if (resolution.Winner is not null)
+                after[field.Name] = resolution.Winner;
+            if (current?.Value != resolution.Winner?.Value)
+                changes.Add(new FieldChange(field.Name, current?.Value, resolution.Winner?.Value, resolution.Winner?.System ?? record.System, field.Classification));
+            TrackFinding(person.Id, field, resolution);
+            if (resolution.NeedsReview && _openManualReviews.Add((person.Id, field.Name)))
+            {
+                db.ReviewItems.Add(new ReviewItemRow
+                {
+                    Kind = "manual_conflict",
+                    System = record.System,
+                    NativeKey = record.NativeKey,
+                    PersonId = person.Id,
+                    Field = field.Name,
+                    CandidatesJson = JsonDefaults.Serialize(resolution.Conflicting.Select(o => new { o.System, o.Value })),
+                    Reason = $"{field.Name} is decided by hand and its sources disagree",
+                    CreatedAt = now,
+                });
+            }
+        }
+
+        var flat = after.ToDictionary(p => p.Key, p => (string?)p.Value.Value);
+        var previousState = created ? (LifecycleState?)null : LifecycleStateNames.Parse(person.State);
+        var today = PersonClock.Today(dictionary.Lifecycle, flat, now);
+        var assessment = LifecyclePolicy.Assess(dictionary.Lifecycle, flat, today, previousState);
+
+        UpdateKeys(person.Id, flat);
+
+        if (!created && changes.Count == 0 && previousState == assessment.State)
+            return ApplyOutcome.Unchanged;
+
+        person.ValuesJson = JsonDefaults.Serialize(after);
+        person.DisplayName = DisplayName(flat);
+        person.State = assessment.State.ToName();
+        person.ReviewOn = assessment.ReviewOn;
+        person.UpdatedAt = now;
+        person.Version++;
+
+        if (created)
+        {
+            Emit(person.Id, "person.created", new { state = person.State, fields = changes.Select(c => c.Field), source = record.System });
+            Emit(person.Id, $"person.{person.State}", new { from = (string?)null, to = person.State });
+        }
+        else
+        {
+            if (changes.Count > 0)
+                Emit(person.Id, "person.changed", new { fields = changes.Select(c => c.Field), changes = changes.Select(c => c.ForEvent()), source = record.System });
+            EmitTransition(person.Id, previousState!.Value, assessment.State);
+            EmitConversion(person.Id, changes);
+        }
+        return created ? ApplyOutcome.Created : ApplyOutcome.Updated;
+    }
+
+    /// <summary>Re-derives the lifecycle state of a person whose start or end date has arrived.</summary>
+    public bool Reassess(Guid personId)
+    {
+        var person = _people[personId];
+        var values = JsonDefaults.Deserialize<Dictionary<string, ResolvedValue>>(person.ValuesJson)
+            .ToDictionary(p => p.Key, p => (string?)p.Value.Value);
+        var previous = LifecycleStateNames.Parse(person.State);
+        var assessment = LifecyclePolicy.Assess(dictionary.Lifecycle, values, PersonClock.Today(dictionary.Lifecycle, values, now), previous);
+        person.ReviewOn = assessment.ReviewOn;
+        if (assessment.State == previous)
+            return false;
+        person.State = assessment.State.ToName();
+        person.UpdatedAt = now;
+        person.Version++;
+        EmitTransition(personId, previous, assessment.State);
+        return true;
+    }
+
+    private readonly Dictionary<SourceRecordRow, IReadOnlyDictionary<string, string?>> _parsedLinkValues = new(ReferenceEqualityComparer.Instance);
+
+    private IReadOnlyDictionary<string, string?> ValuesOf(SourceRecordRow s)
+    {
+        if (_parsedLinkValues.TryGetValue(s, out var v))
+            return v;
+        var parsed = JsonDefaults.Deserialize<Dictionary<string, string?>>(s.ValuesJson);
+        _parsedLinkValues[s] = parsed;
+        return parsed;
+    }
+
+    private void TrackFinding(Guid personId, FieldDefinition field, Resolution resolution)
+    {
+        var open = _findings[personId].FirstOrDefault(f => f.Field == field.Name && f.Kind == "conflict");
+        if (resolution.Conflicting.Count == 0)
+        {
+            if (open is not null)
+            {
+                open.Status = "resolved";
+                open.LastSeen = now;
+                _findings[personId].Remove(open);
+            }
+            return;
+        }
+        var sensitive = field.Classification == Classification.Sensitive;
+        var detail = JsonDefaults.Serialize(resolution.Conflicting.Select(o => new
+        {
+            system = o.System,
+            key = o.NativeKey,
+            value = sensitive ? "(sensitive)" : o.Value,
+            observed_at = o.ObservedAt,
+        }));
+        if (open is null)
+        {
+            open = new FindingRow { PersonId = personId, Field = field.Name, Kind = "conflict", FirstSeen = now };
+            db.Findings.Add(open);
+            _findings[personId].Add(open);
+        }
+        open.DetailJson = detail;
+        open.ChosenSystem = resolution.Winner?.System;
+        open.LastSeen = now;
+    }
+
+    private void UpdateKeys(Guid personId, IReadOnlyDictionary<string, string?> values)
+    {
+        var held = _keysByPerson[personId];
+        foreach (var rule in dictionary.Correlation)
+        {
+            var value = Correlator.KeyValue(rule, values);
+            held.TryGetValue(rule.Name, out var old);
+            if (old == value)
+                continue;
+            if (old is not null)
+            {
+                db.PersonKeys.Remove(db.PersonKeys.Local.FirstOrDefault(k => k.Rule == rule.Name && k.Value == old && k.PersonId == personId)
+                    ?? new PersonKeyRow { Rule = rule.Name, Value = old, PersonId = personId });
+                _keys[(rule.Name, old)].Remove(personId);
+                held.Remove(rule.Name);
+            }
+            if (value is not null)
+            {
+                db.PersonKeys.Add(new PersonKeyRow { Rule = rule.Name, Value = value, PersonId = personId });
+                IndexKey(rule.Name, value, personId);
+            }
+        }
+    }
+
+    private void IndexKey(string rule, string value, Guid personId)
+    {
+        if (!_keys.TryGetValue((rule, value), out var set))
+            _keys[(rule, value)] = set = [];
+        set.Add(personId);
+        _keysByPerson[personId][rule] = value;
+    }
+
+    private void EmitTransition(Guid personId, LifecycleState from, LifecycleState to)
+    {
+        if (from == to)
+            return;
+        if (from == LifecycleState.Terminated && to is LifecycleState.PreHire or LifecycleState.Active)
+            Emit(personId, "person.rehired", new { from = from.ToName(), to = to.ToName() });
+        Emit(personId, $"person.{to.ToName()}", new { from = from.ToName(), to = to.ToName() });
+    }
+
+    private void EmitConversion(Guid personId, List<FieldChange> changes)
+    {
+        var workerType = dictionary.Lifecycle.WorkerType;
+        var change = changes.FirstOrDefault(c => c.Field == workerType);
+        if (change is { From: not null, To: not null })
+            Emit(personId, "person.converted", new { field = workerType, from = change.From, to = change.To });
+    }
+
+    private void Emit(Guid personId, string type, object payload) =>
+        db.OutboxEvents.Add(new OutboxEventRow { PersonId = personId, Type = type, PayloadJson = JsonDefaults.Serialize(payload), OccurredAt = now });
+
+    private static string DisplayName(IReadOnlyDictionary<string, string?> v)
+    {
+        v.TryGetValue("preferred_name", out var preferred);
+        v.TryGetValue("first_name", out var first);
+        v.TryGetValue("last_name", out var last);
+        var name = $"{preferred ?? first} {last}".Trim();
+        return name.Length > 300 ? name[..300] : name;
+    }
+
+    private sealed record FieldChange(string Field, string? From, string? To, string Source, Classification Classification)
+    {
+        // Events feed workflows and the timeline; a sensitive value never travels in one.
+        public object ForEvent() => Classification == Classification.Sensitive
+            ? new { field = Field, source = Source, sensitive = true }
+            : new { field = Field, from = From, to = To, source = Source };
+    }
+}
+
+/// <summary>A record waiting in the review queue, with everything needed to apply it later.</summary>
+public sealed record HeldRecord(string System, string NativeKey, Dictionary<string, string?> Values, DateOnly? EffectiveFrom, string Hash, string Location)
+{
+    public static HeldRecord From(MappedRecord r) =>
+        new(r.System, r.NativeKey, new Dictionary<string, string?>(r.Values), r.EffectiveFrom, r.Hash, r.Location);
+
+    public MappedRecord ToMapped() => new(System, NativeKey, Values, EffectiveFrom, Hash, Location);
+}

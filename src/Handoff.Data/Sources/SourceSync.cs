@@ -1,0 +1,229 @@
+using System.Diagnostics;
+using Handoff.Core.Dictionary;
+using Handoff.Core.People;
+using Handoff.Core.Sources;
+using Handoff.Core.Workspace;
+using Handoff.Data.People;
+using Microsoft.EntityFrameworkCore;
+
+namespace Handoff.Data.Sources;
+
+/// <summary>The counts of one sync, as recorded in its <see cref="SyncRow"/>.</summary>
+public sealed record SyncReport(long SyncId, string System, int Read, int Created, int Updated, int Unchanged, int Rejected, int Held, int Scheduled, TimeSpan Duration);
+
+/// <summary>
+/// Takes a source's records through the data spine: dictionary mapping and conversion, quarantine of
+/// bad rows, correlation, conflict rules, findings, lifecycle, events. Records are handled in batches,
+/// each batch in one transaction that holds every record's whole effect (person, keys, findings,
+/// events, quarantine) — a crash loses at most the open batch, and running the sync again redoes it
+/// without doubling anything because an applied record's hash makes it "unchanged".
+/// </summary>
+public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
+{
+    public int BatchSize { get; init; } = 1000;
+
+    public async Task<SyncReport> RunAsync(WorkspaceDefinition workspace, string systemId, IAsyncEnumerable<SourceItem> items, string channel, CancellationToken ct)
+    {
+        var system = workspace.FindSystem(systemId) ?? throw new InvalidOperationException($"unknown system '{systemId}'");
+        var mapper = new RecordMapper(workspace.Dictionary, system);
+        var started = Stopwatch.StartNew();
+        var now = clock.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+
+        var sync = new SyncRow { System = systemId, Channel = channel, StartedAt = now };
+        Dictionary<string, (string Hash, DateOnly? Effective)> known;
+        HashSet<(string, DateOnly, string)> pending;
+        await using (var db = database.CreateContext())
+        {
+            db.Syncs.Add(sync);
+            await db.SaveChangesAsync(ct);
+            known = await db.SourceRecords.AsNoTracking().Where(s => s.System == systemId)
+                .Select(s => new { s.NativeKey, s.Hash, s.EffectiveFrom })
+                .ToDictionaryAsync(s => s.NativeKey, s => (s.Hash, s.EffectiveFrom), ct);
+            pending = (await db.PendingChanges.AsNoTracking().Where(p => p.System == systemId && p.AppliedAt == null)
+                .Select(p => new { p.NativeKey, p.EffectiveFrom, p.Hash }).ToListAsync(ct))
+                .Select(p => (p.NativeKey, p.EffectiveFrom, p.Hash)).ToHashSet();
+        }
+
+        var counts = new Counts();
+        var batch = new List<SourceItem>(BatchSize);
+        try
+        {
+            await foreach (var item in items.WithCancellation(ct))
+            {
+                batch.Add(item);
+                if (batch.Count >= BatchSize)
+                {
+                    await ProcessBatchAsync(workspace.Dictionary, mapper, sync.Id, batch, known, pending, today, counts, ct);
+                    batch.Clear();
+                }
+            }
+            if (batch.Count > 0)
+                await ProcessBatchAsync(workspace.Dictionary, mapper, sync.Id, batch, known, pending, today, counts, ct);
+            sync.Status = "completed";
+        }
+        catch (SourceFormatException e)
+        {
+            sync.Status = "refused";
+            sync.Error = e.Message;
+            throw;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            sync.Status = "failed";
+            sync.Error = e.Message;
+            throw;
+        }
+        finally
+        {
+            await using var db = database.CreateContext();
+            db.Attach(sync);
+            sync.FinishedAt = clock.GetUtcNow();
+            sync.DurationMs = started.ElapsedMilliseconds;
+            (sync.Read, sync.Created, sync.Updated, sync.Unchanged, sync.Rejected, sync.Held, sync.Scheduled) =
+                (counts.Read, counts.Created, counts.Updated, counts.Unchanged, counts.Rejected, counts.Held, counts.Scheduled);
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+
+        return new SyncReport(sync.Id, systemId, counts.Read, counts.Created, counts.Updated, counts.Unchanged, counts.Rejected, counts.Held, counts.Scheduled, started.Elapsed);
+    }
+
+    private async Task ProcessBatchAsync(
+        DictionaryDefinition dictionary, RecordMapper mapper, long syncId, List<SourceItem> items,
+        Dictionary<string, (string Hash, DateOnly? Effective)> known, HashSet<(string, DateOnly, string)> pending,
+        DateOnly today, Counts counts, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = database.CreateContext();
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        var toApply = new List<MappedRecord>();
+        foreach (var item in items)
+        {
+            counts.Read++;
+            if (item is UnreadableRow bad)
+            {
+                counts.Rejected++;
+                db.Quarantine.Add(new QuarantineRow
+                {
+                    SyncId = syncId, System = mapper.System, File = bad.File, Line = bad.Line,
+                    Reason = bad.Reason, Raw = bad.Raw, CreatedAt = now,
+                });
+                continue;
+            }
+            var native = (NativeRecord)item;
+            if (!mapper.TryMap(native, out var record, out var problem))
+            {
+                counts.Rejected++;
+                db.Quarantine.Add(new QuarantineRow
+                {
+                    SyncId = syncId, System = mapper.System, File = native.File, Line = native.Line, Pointer = native.Pointer,
+                    Field = problem!.Field, Reason = problem.Reason, Raw = JsonDefaults.Serialize(native.Values), CreatedAt = now,
+                });
+                continue;
+            }
+
+            if (record!.EffectiveFrom is { } eff && eff > today)
+            {
+                // Future-dated: held until its day; the same row seen again is not stored twice.
+                counts.Scheduled++;
+                if (pending.Add((record.NativeKey, eff, record.Hash)))
+                {
+                    var existing = await db.PendingChanges.FirstOrDefaultAsync(
+                        p => p.System == record.System && p.NativeKey == record.NativeKey && p.EffectiveFrom == eff && p.AppliedAt == null, ct);
+                    if (existing is null)
+                    {
+                        db.PendingChanges.Add(new PendingChangeRow
+                        {
+                            System = record.System, NativeKey = record.NativeKey, EffectiveFrom = eff, Hash = record.Hash,
+                            ValuesJson = JsonDefaults.Serialize(record.Values), Location = record.Location, ObservedAt = now,
+                        });
+                    }
+                    else
+                    {
+                        existing.Hash = record.Hash;
+                        existing.ValuesJson = JsonDefaults.Serialize(record.Values);
+                        existing.Location = record.Location;
+                        existing.ObservedAt = now;
+                    }
+                }
+                continue;
+            }
+
+            if (IsUnchanged(known, record))
+            {
+                counts.Unchanged++;
+                continue;
+            }
+            toApply.Add(record);
+        }
+
+        if (toApply.Count > 0)
+        {
+            var people = new PersonBatch(db, dictionary, now);
+            await people.LoadAsync(mapper.System, toApply, ct);
+            foreach (var record in toApply)
+            {
+                // Checked again: an earlier record of this batch may have been the same worker's newer row.
+                if (IsUnchanged(known, record))
+                {
+                    counts.Unchanged++;
+                    continue;
+                }
+                var outcome = ApplyOne(people, dictionary, record, now);
+                counts.Add(outcome);
+                if (outcome != ApplyOutcome.Held)
+                    known[record.NativeKey] = (record.Hash, record.EffectiveFrom);
+            }
+        }
+
+        db.ChangeTracker.DetectChanges();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Same content as what was applied, or an older effective row than the one applied
+    /// (the base row of a worker whose transfer took effect): nothing to do.</summary>
+    private static bool IsUnchanged(Dictionary<string, (string Hash, DateOnly? Effective)> known, MappedRecord record) =>
+        known.TryGetValue(record.NativeKey, out var seen)
+        && (seen.Hash == record.Hash || (seen.Effective ?? DateOnly.MinValue) > (record.EffectiveFrom ?? DateOnly.MinValue));
+
+    internal static ApplyOutcome ApplyOne(PersonBatch people, DictionaryDefinition dictionary, MappedRecord record, DateTimeOffset now)
+    {
+        if (people.IsHeld(record, out var waiting))
+        {
+            // Still waiting for a decision: keep the newest content, decide nothing.
+            waiting!.RecordJson = JsonDefaults.Serialize(HeldRecord.From(record));
+            return ApplyOutcome.Held;
+        }
+        var decision = Correlator.Decide(dictionary.Correlation, record.System, record.NativeKey, record.Values, people);
+        switch (decision)
+        {
+            case CorrelationDecision.Match m:
+                return people.Apply(record, m.PersonId, now);
+            case CorrelationDecision.NoMatch:
+                return people.Apply(record, null, now);
+            case CorrelationDecision.Review r:
+                people.Hold(record, r.Kind, r.Candidates, r.Reason);
+                return ApplyOutcome.Held;
+            default:
+                throw new InvalidOperationException($"unexpected decision {decision}");
+        }
+    }
+
+    private sealed class Counts
+    {
+        public int Read, Created, Updated, Unchanged, Rejected, Held, Scheduled;
+
+        public void Add(ApplyOutcome outcome)
+        {
+            switch (outcome)
+            {
+                case ApplyOutcome.Created: Created++; break;
+                case ApplyOutcome.Updated: Updated++; break;
+                case ApplyOutcome.Unchanged: Unchanged++; break;
+                case ApplyOutcome.Held: Held++; break;
+            }
+        }
+    }
+}
