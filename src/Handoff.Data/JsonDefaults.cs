@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace Handoff.Data;
 
-internal static class JsonDefaults
+public static class JsonDefaults
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {

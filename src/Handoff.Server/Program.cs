@@ -1,1 +1,3 @@
-return 0;
+using Handoff.Server.Cli;
+
+return await HandoffCommandLine.RunAsync(args);

@@ -22,7 +22,9 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
 {
     public int BatchSize { get; init; } = 1000;
 
-    public async Task<SyncReport> RunAsync(WorkspaceDefinition workspace, string systemId, IAsyncEnumerable<SourceItem> items, string channel, CancellationToken ct)
+    /// <param name="fullSnapshot">The items are the source's whole content (a CSV drop), so rows
+    /// quarantined by earlier snapshots are closed: this read quarantines again what is still bad.</param>
+    public async Task<SyncReport> RunAsync(WorkspaceDefinition workspace, string systemId, IAsyncEnumerable<SourceItem> items, string channel, CancellationToken ct, bool fullSnapshot = false)
     {
         var system = workspace.FindSystem(systemId) ?? throw new InvalidOperationException($"unknown system '{systemId}'");
         var mapper = new RecordMapper(workspace.Dictionary, system);
@@ -37,6 +39,11 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
         {
             db.Syncs.Add(sync);
             await db.SaveChangesAsync(ct);
+            if (fullSnapshot)
+            {
+                await db.Quarantine.Where(q => q.System == systemId && q.Status == "open" && q.Pointer == null)
+                    .ExecuteUpdateAsync(u => u.SetProperty(q => q.Status, "superseded").SetProperty(q => q.ClosedAt, now), ct);
+            }
             known = await db.SourceRecords.AsNoTracking().Where(s => s.System == systemId)
                 .Select(s => new { s.NativeKey, s.Hash, s.EffectiveFrom })
                 .ToDictionaryAsync(s => s.NativeKey, s => (s.Hash, s.EffectiveFrom), ct);
@@ -105,7 +112,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
                 counts.Rejected++;
                 db.Quarantine.Add(new QuarantineRow
                 {
-                    SyncId = syncId, System = mapper.System, File = bad.File, Line = bad.Line,
+                    SyncId = syncId, System = mapper.System, File = bad.File, Line = bad.Line, Pointer = bad.Pointer,
                     Reason = bad.Reason, Raw = bad.Raw, CreatedAt = now,
                 });
                 continue;

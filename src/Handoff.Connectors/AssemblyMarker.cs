@@ -1,2 +1,0 @@
-namespace Handoff.Connectors;
-internal static class AssemblyMarker;

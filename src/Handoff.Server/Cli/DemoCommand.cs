@@ -1,0 +1,143 @@
+using System.ComponentModel;
+using Handoff.Core.Demo;
+using Handoff.Core.People;
+using Handoff.Data;
+using Handoff.Data.People;
+using Microsoft.EntityFrameworkCore;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Handoff.Server.Cli;
+
+public class DemoSettings : HandoffSettings
+{
+    [CommandOption("--workspace <DIR>")]
+    [Description("The demo workspace. Default: samples/acme (found from the current folder upwards).")]
+    public string? Workspace { get; init; }
+
+    [CommandOption("--keep")]
+    [Description("Keep the existing demo database instead of starting fresh.")]
+    public bool Keep { get; init; }
+}
+
+/// <summary>
+/// The main job: a fresh SQLite database under ./data, the Acme workspace applied (the dictionary
+/// signed by the charter's demo approvers, and the demo says so), the three HR sources ingested, the
+/// daily tick run, and a summary of what happened and where to look.
+/// </summary>
+public sealed class DemoCommand : AsyncCommand<DemoSettings>
+{
+    public const string DemoDatabase = "data/handoff.db";
+
+    protected override async Task<int> ExecuteAsync(CommandContext context, DemoSettings settings, CancellationToken ct)
+    {
+        var console = AnsiConsole.Console;
+        var workspaceDir = settings.Workspace ?? FindSamples() ?? throw new HandoffCliException("samples/acme not found; pass --workspace DIR");
+        var dbPath = settings.Database ?? DemoDatabase;
+        if (!settings.Keep && settings.Database is null)
+        {
+            foreach (var f in new[] { dbPath, dbPath + "-wal", dbPath + "-shm" })
+                File.Delete(f);
+        }
+        TimeProvider clock = settings.Today is null ? TimeProvider.System : new PinnedClock(DateOnly.Parse(settings.Today, System.Globalization.CultureInfo.InvariantCulture));
+        var runtime = new HandoffRuntime(Data.DatabaseOptions.Parse(dbPath), clock);
+        await runtime.Database.MigrateAsync(ct);
+
+        console.Write(new Rule("[bold]Handoff demo: Acme Corp[/]").LeftJustified());
+        console.MarkupLineInterpolated($"database: {dbPath} (SQLite); workspace: {workspaceDir}; today: {clock.GetUtcNow():yyyy-MM-dd}");
+
+        var applied = await ApplyCommand.Apply(runtime, workspaceDir, "demo", ct);
+        ApplyCommand.Print(console, applied);
+        if (applied.ProposedDictionaryVersion is { } v)
+        {
+            // The demo signs for its charter's approvers; in a real workspace they sign themselves.
+            await runtime.Workspace.ApproveAsync(v, "alice", ct);
+            await runtime.Workspace.ApproveAsync(v, "ivan", ct);
+            console.MarkupLineInterpolated($"[yellow]demo:[/] dictionary v{v} auto-approved as alice (HR) and ivan (IT); in a real workspace each signs with `handoff dictionary approve {v} --as NAME`");
+        }
+
+        console.Write(new Rule("ingest").LeftJustified());
+        foreach (var system in new[] { "ats", "hris", "payroll" })
+            SyncCommand.Print(console, await SyncCommand.Run(runtime, system, null, ct));
+        var workspace = await runtime.Workspace.LoadActiveAsync(ct);
+        var tick = await runtime.Scheduled.RunAsync(workspace.Definition, ct);
+        console.MarkupLineInterpolated($"tick: {tick.ChangesApplied} future-dated change(s) due, {tick.Transitions} lifecycle transition(s)");
+
+        await PrintSummaryAsync(console, runtime, dbPath, ct);
+        return 0;
+    }
+
+    private static async Task PrintSummaryAsync(IAnsiConsole console, HandoffRuntime runtime, string dbPath, CancellationToken ct)
+    {
+        await using var db = runtime.Database.CreateContext();
+        console.Write(new Rule("what happened").LeftJustified());
+        var states = await db.People.GroupBy(p => p.State).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
+        console.MarkupLineInterpolated($"people: {states.Sum(s => s.Count)} — {string.Join(", ", states.OrderBy(s => s.Key).Select(s => $"{s.Key} {s.Count}"))}");
+        console.MarkupLineInterpolated($"findings (sources disagree): {await db.Findings.CountAsync(f => f.Status == "open", ct)}");
+        console.MarkupLineInterpolated($"review queue (not guessed): {await db.ReviewItems.CountAsync(r => r.Status == "open", ct)}");
+        console.MarkupLineInterpolated($"quarantined rows: {await db.Quarantine.CountAsync(q => q.Status == "open", ct)}");
+        console.MarkupLineInterpolated($"future-dated changes held: {await db.PendingChanges.CountAsync(p => p.AppliedAt == null, ct)}");
+        console.MarkupLineInterpolated($"events in the outbox: {await db.OutboxEvents.CountAsync(ct)}");
+
+        // The seed's own example: the pre-hire whose start date the ATS and the HRIS disagree on.
+        var finding = await db.Findings.AsNoTracking().Where(f => f.Field == "start_date" && f.Status == "open").OrderBy(f => f.Id).FirstOrDefaultAsync(ct);
+        if (finding is not null)
+        {
+            var person = await db.People.AsNoTracking().FirstAsync(p => p.Id == finding.PersonId, ct);
+            var values = JsonDefaults.Deserialize<Dictionary<string, ResolvedValue>>(person.ValuesJson);
+            var start = values["start_date"];
+            console.Write(new Rule("example: one start date, two sources").LeftJustified());
+            console.MarkupLineInterpolated($"{person.DisplayName} ({person.State}): the sources disagree on start_date: {finding.DetailJson}");
+            console.MarkupLineInterpolated($"the dictionary's rule (system_of_record: hris) keeps {start.Value}, from {start.System} record {start.NativeKey}, observed {start.ObservedAt:u}");
+            console.MarkupLineInterpolated($"see it all: dotnet run --project src/Handoff.Server -- people show {person.Id.ToString()[..8]}");
+        }
+
+        console.Write(new Rule("where to look").LeftJustified());
+        var db_ = dbPath == DemoDatabase ? "" : $" --db {dbPath}";
+        foreach (var line in new[]
+        {
+            $"handoff people list{db_}", $"handoff findings{db_}", $"handoff review list{db_}", $"handoff quarantine list{db_}",
+            $"handoff syncs{db_}", $"handoff dictionary versions{db_}", $"handoff serve{db_}   (webhooks on http://127.0.0.1:5080/hooks/hris)",
+        })
+            console.MarkupLineInterpolated($"  dotnet run --project src/Handoff.Server -- {line[8..]}");
+    }
+
+    /// <summary>samples/acme from the current folder or any parent (the demo runs from the repository).</summary>
+    public static string? FindSamples()
+    {
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "samples", "acme");
+            if (Directory.Exists(candidate))
+                return candidate;
+        }
+        return null;
+    }
+}
+
+public sealed class GenerateSettings : DemoSettings
+{
+    [CommandOption("--people <N>")]
+    public int People { get; init; } = 1000;
+
+    [CommandOption("--seed <S>")]
+    public int Seed { get; init; } = 42;
+
+    [CommandOption("--defects <RATE>")]
+    [Description("Share of people with a planted defect (0–1). Default 0.02.")]
+    public double Defects { get; init; } = 0.02;
+
+    [CommandOption("-o|--out <DIR>")]
+    [Description("Where to write data/{ats,hris,payroll}. Default: ./generated")]
+    public string Out { get; init; } = "generated";
+}
+
+public sealed class GenerateCommand : AsyncCommand<GenerateSettings>
+{
+    protected override Task<int> ExecuteAsync(CommandContext context, GenerateSettings settings, CancellationToken ct)
+    {
+        var report = AcmeDataGenerator.Generate(settings.Out, settings.People, settings.Seed, settings.Defects);
+        AnsiConsole.MarkupLineInterpolated($"generated {settings.People} people into {settings.Out} (seed {settings.Seed}): {report}");
+        return Task.FromResult(0);
+    }
+}

@@ -1,0 +1,77 @@
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Handoff.Server.Cli;
+
+/// <summary>The <c>handoff</c> verbs. Each verb is one small class next to its feature's code.</summary>
+public static class HandoffCommandLine
+{
+    public static async Task<int> RunAsync(string[] args, IAnsiConsole? console = null)
+    {
+        var app = new CommandApp();
+        app.Configure(c =>
+        {
+            c.SetApplicationName("handoff");
+            if (console is not null)
+                c.ConfigureConsole(console);
+            c.PropagateExceptions();
+            c.AddBranch<DemoSettings>("demo", b =>
+            {
+                b.SetDescription("Run the Acme demo on SQLite under ./data: apply the workspace, ingest its HR data, print what happened.");
+                b.SetDefaultCommand<DemoCommand>();
+                b.AddCommand<GenerateCommand>("generate").WithDescription("Generate Acme-shaped HR files for N people (deterministic per seed).");
+            });
+            c.AddCommand<ServeCommand>("serve").WithDescription("Run the server: webhooks, health, background workers.");
+            c.AddCommand<ApplyCommand>("apply").WithDescription("Validate and apply a workspace folder (systems, dictionary, charter).");
+            c.AddCommand<ExportCommand>("export").WithDescription("Write the applied workspace back as YAML.");
+            c.AddCommand<SyncCommand>("sync").WithDescription("Read a source system (CSV drop folder or one file) into people.");
+            c.AddCommand<TickCommand>("tick").WithDescription("Apply future-dated changes that are due and start/termination dates that arrived.");
+            c.AddBranch("dictionary", b =>
+            {
+                b.SetDescription("Data dictionary versions and sign-off.");
+                b.AddCommand<DictionaryShowCommand>("show").WithDescription("Show a dictionary version (default: the one in effect).");
+                b.AddCommand<DictionaryVersionsCommand>("versions").WithDescription("List versions with their status and signatures.");
+                b.AddCommand<DictionaryProposeCommand>("propose").WithDescription("Propose a new dictionary version from a YAML file.");
+                b.AddCommand<DictionaryApproveCommand>("approve").WithDescription("Sign a proposed version for your side (HR or IT).");
+                b.AddCommand<DictionaryDiffCommand>("diff").WithDescription("Show what changed between two versions.");
+            });
+            c.AddBranch("people", b =>
+            {
+                b.SetDescription("Canonical people.");
+                b.AddCommand<PeopleListCommand>("list").WithDescription("List people.");
+                b.AddCommand<PeopleShowCommand>("show").WithDescription("Show a person with every value's provenance and their timeline.");
+            });
+            c.AddCommand<FindingsCommand>("findings").WithDescription("Data-quality findings: sources that disagree.");
+            c.AddBranch("review", b =>
+            {
+                b.SetDescription("The review queue: what Handoff will not guess.");
+                b.AddCommand<ReviewListCommand>("list").WithDescription("List review items.");
+                b.AddCommand<ReviewResolveCommand>("resolve").WithDescription("Decide a review item.");
+            });
+            c.AddBranch("quarantine", b =>
+            {
+                b.SetDescription("Rows that could not be used.");
+                b.AddCommand<QuarantineListCommand>("list").WithDescription("List quarantined rows with their place and reason.");
+                b.AddCommand<QuarantineRetryCommand>("retry").WithDescription("Retry a system's quarantined rows after the source was fixed.");
+            });
+            c.AddCommand<SyncsCommand>("syncs").WithDescription("Recent syncs with their counts.");
+        });
+        try
+        {
+            return await app.RunAsync(args);
+        }
+        catch (CommandException e)
+        {
+            (console ?? AnsiConsole.Console).MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            return 2;
+        }
+        catch (HandoffCliException e)
+        {
+            (console ?? AnsiConsole.Console).MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            return 1;
+        }
+    }
+}
+
+/// <summary>An error to print as a one-line message (no stack trace), with exit code 1.</summary>
+public sealed class HandoffCliException(string message) : Exception(message);

@@ -1,0 +1,31 @@
+using Handoff.Data;
+using Handoff.Data.People;
+using Handoff.Data.Sources;
+using Handoff.Data.Workspace;
+
+namespace Handoff.Server;
+
+/// <summary>The services of one Handoff database, shared by the CLI verbs and the web host.</summary>
+public sealed class HandoffRuntime(DatabaseOptions database, TimeProvider clock)
+{
+    public DatabaseOptions Database { get; } = database;
+    public TimeProvider Clock { get; } = clock;
+    public WorkspaceStore Workspace { get; } = new(database, clock);
+    public SourceSync Sync { get; } = new(database, clock);
+    public ScheduledChanges Scheduled { get; } = new(database, clock);
+    public ReviewQueue Review { get; } = new(database, clock);
+
+    /// <summary>The database from <c>--db</c>, else <c>HANDOFF_DB</c>, else SQLite at <c>./data/handoff.db</c>.</summary>
+    public static DatabaseOptions ResolveDatabase(string? option) =>
+        DatabaseOptions.Parse(option ?? Environment.GetEnvironmentVariable("HANDOFF_DB") ?? Path.Combine("data", "handoff.db"));
+}
+
+/// <summary>A clock pinned to one day (at 09:00 UTC), for demos and simulations: <c>--today 2026-11-27</c>.</summary>
+public sealed class PinnedClock(DateOnly today) : TimeProvider
+{
+    private readonly DateTimeOffset _start = new(today.ToDateTime(new TimeOnly(9, 0)), TimeSpan.Zero);
+    private readonly long _startTicks = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    // Time still moves within the day, so durations and ordering stay meaningful.
+    public override DateTimeOffset GetUtcNow() => _start + System.Diagnostics.Stopwatch.GetElapsedTime(_startTicks);
+}

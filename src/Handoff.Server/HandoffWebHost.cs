@@ -1,0 +1,29 @@
+using Handoff.Server.Health;
+using Handoff.Server.Hooks;
+
+namespace Handoff.Server;
+
+/// <summary>The web host: webhooks, health, and the background workers of the data spine.</summary>
+public static class HandoffWebHost
+{
+    public static WebApplicationBuilder AddHandoff(this WebApplicationBuilder builder, HandoffRuntime runtime)
+    {
+        builder.Services.AddSingleton(runtime);
+        builder.Services.AddSingleton(runtime.Clock);
+        builder.Services.AddSingleton<WebhookSignal>();
+        builder.Services.AddHostedService<WebhookDeliveryWorker>();
+        builder.Services.AddHostedService<ScheduleWorker>();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        return builder;
+    }
+
+    public static WebApplication MapHandoff(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.MapOpenApi();
+        app.MapHealthApi();
+        app.MapHooksApi();
+        return app;
+    }
+}
