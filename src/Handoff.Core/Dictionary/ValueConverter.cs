@@ -34,8 +34,18 @@ public static partial class ValueConverter
 
     private static readonly Dictionary<string, bool> BoolWords = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["true"] = true, ["yes"] = true, ["y"] = true, ["1"] = true, ["on"] = true, ["t"] = true,
-        ["false"] = false, ["no"] = false, ["n"] = false, ["0"] = false, ["off"] = false, ["f"] = false,
+        ["true"] = true,
+        ["yes"] = true,
+        ["y"] = true,
+        ["1"] = true,
+        ["on"] = true,
+        ["t"] = true,
+        ["false"] = false,
+        ["no"] = false,
+        ["n"] = false,
+        ["0"] = false,
+        ["off"] = false,
+        ["f"] = false,
     };
 
     [GeneratedRegex(@"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})?(\d{2})?(?:[.,](\d+))?(Z|[+-]\d{2}(?:\d{2})?)$")]

@@ -29,13 +29,20 @@ internal static class DictionaryYamlReader
         if (top is null)
             return null;
 
+        // Names are collected before the fields are validated so that a field with a mistake of
+        // its own does not also make every correlation or lifecycle reference to it an error.
+        var fieldItems = y.Sequence(top["fields"], "fields");
+        var names = fieldItems.OfType<YamlTreeMapping>()
+            .SelectMany(m => m.Entries.Where(e => e.Key is YamlTreeScalar { Value: "name" }).Take(1))
+            .Select(e => e.Value).OfType<YamlTreeScalar>().Select(v => v.Value).ToHashSet();
+
         var fields = new List<FieldDefinition>();
-        var names = new HashSet<string>();
-        foreach (var item in y.Sequence(top["fields"], "fields"))
+        var seen = new HashSet<string>();
+        foreach (var item in fieldItems)
         {
             if (ParseField(y, item, systemIds) is not { } field)
                 continue;
-            if (!names.Add(field.Name))
+            if (!seen.Add(field.Name))
             {
                 y.Error(((YamlTreeMapping)item).Entries.First(e => e.Key is YamlTreeScalar { Value: "name" }).Value,
                     $"duplicate field name \"{field.Name}\"");
@@ -160,7 +167,8 @@ internal static class DictionaryYamlReader
         if (name is null || label is null || type is null || classification is null || required is null || conflict is null)
             return null;
         return new FieldDefinition(name, label, type.Value, classification.Value, required.Value,
-            values, systemOfRecord, writers, conflict, bindings) { At = y.Span(item) };
+            values, systemOfRecord, writers, conflict, bindings)
+        { At = y.Span(item) };
     }
 
     private static ConflictRule? ParseConflict(YamlShapeReader y, YamlTreeNode? node, Action<YamlTreeNode, string?, string> checkSystem)

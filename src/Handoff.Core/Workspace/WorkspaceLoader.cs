@@ -34,8 +34,10 @@ public static class WorkspaceLoader
             return new(null, errors);
         }
 
-        var systems = systemsText is null ? [] : ParseSystems(systemsText, SystemsFile, errors);
-        var systemIds = systems.Select(s => s.Id).ToList();
+        // Ids of systems that failed validation for another reason still count as known, so one
+        // mistake in systems.yaml does not cascade into an error for every binding to that system.
+        var systemIds = new List<string>();
+        var systems = systemsText is null ? [] : ParseSystems(systemsText, SystemsFile, errors, systemIds);
         var dictionary = dictionaryText is null
             ? DictionaryDefinition.Empty
             : DictionaryYamlReader.Parse(dictionaryText, DictionaryFile, systemIds, errors);
@@ -59,7 +61,7 @@ public static class WorkspaceLoader
     private static readonly string[] SystemKeys = ["id", "name", "kind", "connector", "owner", "config"];
     private static readonly string[] SystemRequired = ["id", "kind", "connector", "owner"];
 
-    private static List<SystemDefinition> ParseSystems(string text, string file, List<WorkspaceError> errors)
+    private static List<SystemDefinition> ParseSystems(string text, string file, List<WorkspaceError> errors, List<string> ids)
     {
         var result = new List<SystemDefinition>();
         var root = YamlTree.Parse(text, file, errors);
@@ -79,6 +81,8 @@ public static class WorkspaceLoader
             var id = y.Id(f["id"], "system id");
             if (id is not null && !seen.Add(id))
                 y.Error(f["id"]!, $"duplicate system id \"{id}\"");
+            else if (id is not null)
+                ids.Add(id);
             var name = y.Text(f["name"], "system name") ?? id;
             var kind = y.Enum<SystemKind>(f["kind"], "system kind");
             var owner = y.Enum<SystemOwner>(f["owner"], "owner");

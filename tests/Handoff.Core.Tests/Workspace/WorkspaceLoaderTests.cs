@@ -531,4 +531,24 @@ public class WorkspaceLoaderTests
         ErrorAssert.Has(result, WorkspaceLoader.CharterFile, 3, 38, "expected true or false for approver, found \"yes\"");
         Assert.Equal(5, result.Errors.Count);
     }
+
+    [Fact]
+    public void A_mistake_in_a_system_or_field_does_not_cascade_into_its_references()
+    {
+        var result = TestWorkspace.Load(
+            systems: """
+                systems:
+                  - { id: hris, kind: erp, connector: sandbox, owner: hr }
+                """,
+            dictionary: """
+                fields:
+                  - { name: employee_id, type: text, classification: internal, bindings: { hris: { field: Id } } }
+                correlation:
+                  - match: [employee_id]
+                """);
+
+        ErrorAssert.Has(result, Sys, 2, 23, "unknown system kind \"erp\"");
+        ErrorAssert.Has(result, Dict, 2, 32, "unknown field type \"text\"");
+        Assert.Equal(2, result.Errors.Count);
+    }
 }
