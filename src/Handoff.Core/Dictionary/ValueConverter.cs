@@ -12,9 +12,16 @@ namespace Handoff.Core.Dictionary;
 /// </summary>
 public static partial class ValueConverter
 {
+    /// <summary>ISO 8601 text (the default): <c>2026-01-05</c> or <c>2026-01-05T09:30:00Z</c>.</summary>
     public const string Iso = "iso";
+
+    /// <summary>Active Directory FILETIME: 100-ns intervals since 1601-01-01 UTC (accountExpires).</summary>
     public const string FileTime = "filetime";
+
+    /// <summary>LDAP generalized time (RFC 4517): <c>20260105093000Z</c>, <c>20260105093000+0100</c>.</summary>
     public const string GeneralizedTime = "generalized_time";
+
+    /// <summary>Whole seconds since 1970-01-01 UTC.</summary>
     public const string UnixSeconds = "unix_seconds";
 
     /// <summary>The date converters a binding may name.</summary>

@@ -9,8 +9,13 @@ namespace Handoff.Core.Workspace;
 /// </summary>
 public static class WorkspaceLoader
 {
+    /// <summary>The connected systems.</summary>
     public const string SystemsFile = "systems.yaml";
+
+    /// <summary>The data dictionary: fields, correlation and lifecycle rules.</summary>
     public const string DictionaryFile = "dictionary.yaml";
+
+    /// <summary>Who owns the workspace and who signs dictionary versions.</summary>
     public const string CharterFile = "charter.yaml";
 
     /// <summary>Loads and validates the workspace in <paramref name="directory"/>. Each file is
