@@ -245,8 +245,9 @@ public static partial class ValueConverter
         {
             instant = new DateTimeOffset(Part(1), Part(2), Part(3), Part(4), Part(5), Part(6), offset);
         }
-        catch (ArgumentOutOfRangeException)
+        catch (ArgumentException)
         {
+            // Month 13, hour 24, an offset beyond ±14 h or a result outside the representable range.
             return false;
         }
         if (m.Groups[7].Success)

@@ -25,7 +25,7 @@ internal static class DictionaryYamlReader
         if (root is null)
             return null;
         var y = new YamlShapeReader(file, errors);
-        var top = y.Mapping(root, file, TopKeys);
+        var top = y.Mapping(root, "the dictionary", TopKeys);
         if (top is null)
             return null;
 

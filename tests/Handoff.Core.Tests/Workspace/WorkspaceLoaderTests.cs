@@ -20,7 +20,7 @@ public class WorkspaceLoaderTests
         Assert.Equal(5, ws.Dictionary.Correlation.Count);
         Assert.Equal(4, ws.Charter.Members.Count);
         Assert.Equal(";", ws.FindSystem("payroll")!.Setting("delimiter"));
-        Assert.Equal(LifecycleRules.Default with { AcceptedOfferValues = ws.Dictionary.Lifecycle.AcceptedOfferValues }, ws.Dictionary.Lifecycle);
+        Structural.AssertEqual(LifecycleRules.Default, ws.Dictionary.Lifecycle);
         Assert.True(ws.Dictionary.Correlation[3].SuggestOnly);
         Assert.Equal("first_name+last_name+birth_date", ws.Dictionary.Correlation[3].Name);
     }

@@ -104,4 +104,26 @@ public class WorkspaceWriterTests
         Assert.Empty(reloaded.Errors);
         Structural.AssertEqual(ws, reloaded.Workspace!);
     }
+
+    [Fact]
+    public void Empty_workspace_round_trips()
+    {
+        var ws = new WorkspaceDefinition([], DictionaryDefinition.Empty, Charter.Empty);
+        using var dir = new TestWorkspace();
+
+        WorkspaceWriter.Write(ws, dir.Directory);
+        var reloaded = WorkspaceLoader.Load(dir.Directory);
+
+        Assert.Empty(reloaded.Errors);
+        Structural.AssertEqual(ws, reloaded.Workspace!);
+    }
+
+    [Fact]
+    public void Stored_dictionary_text_with_errors_reports_them_under_the_given_name()
+    {
+        var result = WorkspaceLoader.ParseDictionary("fields:\n  - { name: a, type: string }\n", "dictionary@v7", ["hris"]);
+
+        Assert.Null(result.Dictionary);
+        ErrorAssert.Has(result.Errors, "dictionary@v7", 2, 5, "missing required key \"classification\" in field");
+    }
 }
