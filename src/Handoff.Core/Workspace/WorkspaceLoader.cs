@@ -38,6 +38,14 @@ public static class WorkspaceLoader
                 $"no workspace files in {directory}: expected at least one of {SystemsFile}, {DictionaryFile}, {CharterFile}"));
             return new(null, errors);
         }
+        return LoadFromText(systemsText, dictionaryText, charterText);
+    }
+
+    /// <summary>Loads a workspace from the texts of its files (as stored in the database); a null
+    /// text is a missing file. Errors name the usual file names.</summary>
+    public static WorkspaceLoadResult LoadFromText(string? systemsText, string? dictionaryText, string? charterText)
+    {
+        var errors = new List<WorkspaceError>();
 
         // Ids of systems that failed validation for another reason still count as known, so one
         // mistake in systems.yaml does not cascade into an error for every binding to that system.
