@@ -18,7 +18,7 @@ public class WorkspaceLoaderTests
         Assert.Equal(["ats", "hris", "payroll", "directory"], ws.Systems.Select(s => s.Id));
         Assert.Equal(26, ws.Dictionary.Fields.Count);
         Assert.Equal(5, ws.Dictionary.Correlation.Count);
-        Assert.Equal(4, ws.Charter.Members.Count);
+        Assert.Equal(5, ws.Charter.Members.Count);
         Assert.Equal(";", ws.FindSystem("payroll")!.Setting("delimiter"));
         Structural.AssertEqual(LifecycleRules.Default, ws.Dictionary.Lifecycle);
         Assert.True(ws.Dictionary.Correlation[3].SuggestOnly);
