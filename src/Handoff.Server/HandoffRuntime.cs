@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Handoff.Data;
 using Handoff.Data.People;
 using Handoff.Data.Sources;
@@ -24,8 +25,8 @@ public sealed class HandoffRuntime(DatabaseOptions database, TimeProvider clock)
 public sealed class PinnedClock(DateOnly today) : TimeProvider
 {
     private readonly DateTimeOffset _start = new(today.ToDateTime(new TimeOnly(9, 0)), TimeSpan.Zero);
-    private readonly long _startTicks = System.Diagnostics.Stopwatch.GetTimestamp();
+    private readonly long _startTicks = Stopwatch.GetTimestamp();
 
     // Time still moves within the day, so durations and ordering stay meaningful.
-    public override DateTimeOffset GetUtcNow() => _start + System.Diagnostics.Stopwatch.GetElapsedTime(_startTicks);
+    public override DateTimeOffset GetUtcNow() => _start + Stopwatch.GetElapsedTime(_startTicks);
 }

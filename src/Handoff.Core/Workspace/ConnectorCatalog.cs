@@ -12,10 +12,12 @@ public static class ConnectorCatalog
     [
         // key: the native column that identifies a record in that system (Employee_ID, candidate_id).
         // effective_from: native column holding the date a row takes effect (future-dated changes).
-        new("csv", true, ["path", "key"], ["delimiter", "encoding", "effective_from", "pattern", "webhook_secret_env"]),
+        // creates_people: whether a record that matches no one creates a person (default: true for
+        // ats and hris systems, false otherwise — a payroll row for an unknown worker is held for review).
+        new("csv", true, ["path", "key"], ["delimiter", "encoding", "effective_from", "pattern", "webhook_secret_env", "creates_people"]),
         // secret_env / webhook_secret_env: name of the environment variable holding the HMAC secret
         // for POST /hooks/{system} (never the secret itself).
-        new("webhook", true, ["key", "secret_env"], ["effective_from"]),
+        new("webhook", true, ["key", "secret_env"], ["effective_from", "creates_people"]),
         new("scim-server", true, [], ["key"]),
         new("rest", true, ["url"], ["key", "token_env"]),
         new("ldap", false, [], ["url", "base_dn", "bind_dn", "password_env", "dialect"]),

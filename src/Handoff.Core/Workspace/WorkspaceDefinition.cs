@@ -39,6 +39,12 @@ public sealed record SystemDefinition(
     public SourceSpan? At { get; init; }
 
     public string? Setting(string key) => Config.TryGetValue(key, out var v) ? v : null;
+
+    /// <summary>Whether a record that matches no one creates a person: identity sources (ATS, HRIS)
+    /// do by default; others (payroll, apps) only enrich people that exist.</summary>
+    public bool CreatesPeople => Setting("creates_people") is { } v
+        ? v.Equals("true", StringComparison.OrdinalIgnoreCase)
+        : Kind is SystemKind.Ats or SystemKind.Hris;
 }
 
 /// <summary>Who is on which side and which changes need whose sign-off.</summary>

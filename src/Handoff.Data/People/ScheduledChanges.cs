@@ -43,7 +43,7 @@ public sealed class ScheduledChanges(DatabaseOptions database, TimeProvider cloc
             {
                 var people = new PersonBatch(db, workspace.Dictionary, now);
                 await people.LoadAsync(change.System, [record], ct);
-                SourceSync.ApplyOne(people, workspace.Dictionary, record, now);
+                SourceSync.ApplyOne(people, workspace.Dictionary, record, now, workspace.FindSystem(change.System)?.CreatesPeople ?? false);
             }
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             await db.SaveChangesAsync(ct);

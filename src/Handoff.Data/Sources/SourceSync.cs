@@ -61,12 +61,12 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
                 batch.Add(item);
                 if (batch.Count >= BatchSize)
                 {
-                    await ProcessBatchAsync(workspace.Dictionary, mapper, sync.Id, batch, known, pending, today, counts, ct);
+                    await ProcessBatchAsync(workspace.Dictionary, system, mapper, sync.Id, batch, known, pending, today, counts, ct);
                     batch.Clear();
                 }
             }
             if (batch.Count > 0)
-                await ProcessBatchAsync(workspace.Dictionary, mapper, sync.Id, batch, known, pending, today, counts, ct);
+                await ProcessBatchAsync(workspace.Dictionary, system, mapper, sync.Id, batch, known, pending, today, counts, ct);
             sync.Status = "completed";
         }
         catch (SourceFormatException e)
@@ -96,7 +96,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
     }
 
     private async Task ProcessBatchAsync(
-        DictionaryDefinition dictionary, RecordMapper mapper, long syncId, List<SourceItem> items,
+        DictionaryDefinition dictionary, SystemDefinition system, RecordMapper mapper, long syncId, List<SourceItem> items,
         Dictionary<string, (string Hash, DateOnly? Effective)> known, HashSet<(string, DateOnly, string)> pending,
         DateOnly today, Counts counts, CancellationToken ct)
     {
@@ -176,7 +176,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
                     counts.Unchanged++;
                     continue;
                 }
-                var outcome = ApplyOne(people, dictionary, record, now);
+                var outcome = ApplyOne(people, dictionary, record, now, system.CreatesPeople);
                 counts.Add(outcome);
                 if (outcome != ApplyOutcome.Held)
                     known[record.NativeKey] = (record.Hash, record.EffectiveFrom);
@@ -195,7 +195,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
         known.TryGetValue(record.NativeKey, out var seen)
         && (seen.Hash == record.Hash || (seen.Effective ?? DateOnly.MinValue) > (record.EffectiveFrom ?? DateOnly.MinValue));
 
-    internal static ApplyOutcome ApplyOne(PersonBatch people, DictionaryDefinition dictionary, MappedRecord record, DateTimeOffset now)
+    internal static ApplyOutcome ApplyOne(PersonBatch people, DictionaryDefinition dictionary, MappedRecord record, DateTimeOffset now, bool createsPeople)
     {
         if (people.IsHeld(record, out var waiting))
         {
@@ -208,8 +208,11 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
         {
             case CorrelationDecision.Match m:
                 return people.Apply(record, m.PersonId, now);
-            case CorrelationDecision.NoMatch:
+            case CorrelationDecision.NoMatch when createsPeople:
                 return people.Apply(record, null, now);
+            case CorrelationDecision.NoMatch:
+                people.Hold(record, "unmatched", [], $"{record.System} record {record.NativeKey} matches no person, and {record.System} does not create people");
+                return ApplyOutcome.Held;
             case CorrelationDecision.Review r:
                 people.Hold(record, r.Kind, r.Candidates, r.Reason);
                 return ApplyOutcome.Held;

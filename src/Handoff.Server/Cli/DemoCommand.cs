@@ -29,7 +29,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
 {
     public const string DemoDatabase = "data/handoff.db";
 
-    protected override async Task<int> ExecuteAsync(CommandContext context, DemoSettings settings, CancellationToken ct)
+    public override async Task<int> ExecuteAsync(CommandContext context, DemoSettings settings, CancellationToken ct)
     {
         var console = AnsiConsole.Console;
         var workspaceDir = settings.Workspace ?? FindSamples() ?? throw new HandoffCliException("samples/acme not found; pass --workspace DIR");
@@ -37,7 +37,8 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         if (!settings.Keep && settings.Database is null)
         {
             foreach (var f in new[] { dbPath, dbPath + "-wal", dbPath + "-shm" })
-                File.Delete(f);
+                if (File.Exists(f))
+                    File.Delete(f);
         }
         TimeProvider clock = settings.Today is null ? TimeProvider.System : new PinnedClock(DateOnly.Parse(settings.Today, System.Globalization.CultureInfo.InvariantCulture));
         var runtime = new HandoffRuntime(Data.DatabaseOptions.Parse(dbPath), clock);
@@ -134,7 +135,7 @@ public sealed class GenerateSettings : DemoSettings
 
 public sealed class GenerateCommand : AsyncCommand<GenerateSettings>
 {
-    protected override Task<int> ExecuteAsync(CommandContext context, GenerateSettings settings, CancellationToken ct)
+    public override Task<int> ExecuteAsync(CommandContext context, GenerateSettings settings, CancellationToken ct)
     {
         var report = AcmeDataGenerator.Generate(settings.Out, settings.People, settings.Seed, settings.Defects);
         AnsiConsole.MarkupLineInterpolated($"generated {settings.People} people into {settings.Out} (seed {settings.Seed}): {report}");

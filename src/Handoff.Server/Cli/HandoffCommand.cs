@@ -30,7 +30,7 @@ public abstract class HandoffCommand<TSettings> : AsyncCommand<TSettings> where 
 {
     protected IAnsiConsole Console { get; private set; } = AnsiConsole.Console;
 
-    protected override async Task<int> ExecuteAsync(CommandContext context, TSettings settings, CancellationToken cancellationToken)
+    public override async Task<int> ExecuteAsync(CommandContext context, TSettings settings, CancellationToken cancellationToken)
     {
         TimeProvider clock = settings.Today is null
             ? TimeProvider.System

@@ -60,7 +60,7 @@ public static class HandoffCommandLine
         {
             return await app.RunAsync(args);
         }
-        catch (CommandException e)
+        catch (CommandAppException e)
         {
             (console ?? AnsiConsole.Console).MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return 2;

@@ -1,0 +1,67 @@
+using Handoff.Connectors;
+using Handoff.Core.Sources;
+using Handoff.Core.Workspace;
+using Handoff.Data.People;
+using Handoff.Data.Sources;
+using Handoff.Data.Workspace;
+
+namespace Handoff.Data.Tests;
+
+/// <summary>The data spine of one test database: the Acme workspace applied and signed, and ways to
+/// feed it records. Tests assert on the database, not on this object's state.</summary>
+public sealed class DataSpine
+{
+    private DataSpine(DatabaseOptions database, TestClock clock, string workspaceDir)
+    {
+        Database = database;
+        Clock = clock;
+        WorkspaceDir = workspaceDir;
+        Workspace = new WorkspaceStore(database, clock);
+        Sync = new SourceSync(database, clock);
+        Scheduled = new ScheduledChanges(database, clock);
+        Review = new ReviewQueue(database, clock);
+    }
+
+    public DatabaseOptions Database { get; }
+    public TestClock Clock { get; }
+    public string WorkspaceDir { get; }
+    public WorkspaceStore Workspace { get; }
+    public SourceSync Sync { get; }
+    public ScheduledChanges Scheduled { get; }
+    public ReviewQueue Review { get; }
+    public WorkspaceDefinition Definition { get; private set; } = null!;
+
+    /// <summary>A fresh database with the Acme workspace (or <paramref name="workspaceDir"/>) applied
+    /// and its dictionary signed by alice (HR) and ivan (IT).</summary>
+    public static async Task<DataSpine> StartAsync(string provider, string today = "2026-11-27", string? workspaceDir = null)
+    {
+        var spine = new DataSpine(await TestDatabases.CreateAsync(provider), TestClock.At(today), workspaceDir ?? Repository.AcmeWorkspace);
+        var loaded = WorkspaceLoader.Load(spine.WorkspaceDir);
+        Assert.True(loaded.Succeeded, string.Join("\n", loaded.Errors));
+        var applied = await spine.Workspace.ApplyAsync(loaded.Workspace!, spine.WorkspaceDir, "tester", default);
+        await spine.Workspace.ApproveAsync(applied.ProposedDictionaryVersion!.Value, "alice", default);
+        await spine.Workspace.ApproveAsync(applied.ProposedDictionaryVersion!.Value, "ivan", default);
+        spine.Definition = (await spine.Workspace.LoadActiveAsync(default)).Definition;
+        return spine;
+    }
+
+    /// <summary>Reads a system's CSV drop folder (or one file) like <c>handoff sync</c>.</summary>
+    public Task<SyncReport> SyncCsvAsync(string system, string? file = null)
+    {
+        var reader = SourceReaders.Open(Definition.FindSystem(system)!, WorkspaceDir, file);
+        return Sync.RunAsync(Definition, system, reader.ReadAsync(default), "csv", default, fullSnapshot: file is null);
+    }
+
+    /// <summary>Feeds native records directly (as a webhook would).</summary>
+    public Task<SyncReport> SyncRecordsAsync(string system, params Dictionary<string, string?>[] records) =>
+        Sync.RunAsync(Definition, system, ToAsync(records.Select((r, i) => (SourceItem)new NativeRecord("test", i + 1, r))), "test", default);
+
+    public HandoffDbContext Db() => Database.CreateContext();
+
+    private static async IAsyncEnumerable<SourceItem> ToAsync(IEnumerable<SourceItem> items)
+    {
+        foreach (var item in items)
+            yield return item;
+        await Task.CompletedTask;
+    }
+}
