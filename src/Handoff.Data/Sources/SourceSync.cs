@@ -112,8 +112,14 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
                 counts.Rejected++;
                 db.Quarantine.Add(new QuarantineRow
                 {
-                    SyncId = syncId, System = mapper.System, File = bad.File, Line = bad.Line, Pointer = bad.Pointer,
-                    Reason = bad.Reason, Raw = bad.Raw, CreatedAt = now,
+                    SyncId = syncId,
+                    System = mapper.System,
+                    File = bad.File,
+                    Line = bad.Line,
+                    Pointer = bad.Pointer,
+                    Reason = bad.Reason,
+                    Raw = bad.Raw,
+                    CreatedAt = now,
                 });
                 continue;
             }
@@ -123,8 +129,15 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
                 counts.Rejected++;
                 db.Quarantine.Add(new QuarantineRow
                 {
-                    SyncId = syncId, System = mapper.System, File = native.File, Line = native.Line, Pointer = native.Pointer,
-                    Field = problem!.Field, Reason = problem.Reason, Raw = JsonDefaults.Serialize(native.Values), CreatedAt = now,
+                    SyncId = syncId,
+                    System = mapper.System,
+                    File = native.File,
+                    Line = native.Line,
+                    Pointer = native.Pointer,
+                    Field = problem!.Field,
+                    Reason = problem.Reason,
+                    Raw = JsonDefaults.Serialize(native.Values),
+                    CreatedAt = now,
                 });
                 continue;
             }
@@ -141,8 +154,13 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
                     {
                         db.PendingChanges.Add(new PendingChangeRow
                         {
-                            System = record.System, NativeKey = record.NativeKey, EffectiveFrom = eff, Hash = record.Hash,
-                            ValuesJson = JsonDefaults.Serialize(record.Values), Location = record.Location, ObservedAt = now,
+                            System = record.System,
+                            NativeKey = record.NativeKey,
+                            EffectiveFrom = eff,
+                            Hash = record.Hash,
+                            ValuesJson = JsonDefaults.Serialize(record.Values),
+                            Location = record.Location,
+                            ObservedAt = now,
                         });
                     }
                     else

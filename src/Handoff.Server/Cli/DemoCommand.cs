@@ -2,7 +2,6 @@ using System.ComponentModel;
 using Handoff.Core.Demo;
 using Handoff.Core.People;
 using Handoff.Data;
-using Handoff.Data.People;
 using Microsoft.EntityFrameworkCore;
 using Spectre.Console;
 using Spectre.Console.Cli;

@@ -1,4 +1,3 @@
-using Handoff.Data.Sources;
 using Microsoft.EntityFrameworkCore;
 
 namespace Handoff.Data.Tests.Sources;

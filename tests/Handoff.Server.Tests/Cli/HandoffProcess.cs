@@ -1,0 +1,37 @@
+using System.Diagnostics;
+
+namespace Handoff.Server.Tests.Cli;
+
+/// <summary>Runs the real <c>handoff</c> executable in its own process, so tests can kill it.</summary>
+internal static class HandoffProcess
+{
+    public static string Dll
+    {
+        get
+        {
+            var dll = Path.Combine(AppContext.BaseDirectory, "handoff.dll");
+            Assert.True(File.Exists(dll) && File.Exists(Path.Combine(AppContext.BaseDirectory, "handoff.runtimeconfig.json")), $"handoff.dll with its runtimeconfig not found in {AppContext.BaseDirectory}");
+            return dll;
+        }
+    }
+
+    public static Process Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Dll);
+        foreach (var a in args)
+            info.ArgumentList.Add(a);
+        info.Environment["COLUMNS"] = "200";
+        return Process.Start(info)!;
+    }
+
+    public static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    {
+        using var process = Start(args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}
