@@ -42,11 +42,13 @@ public sealed class CrashTests
             var deadline = DateTime.UtcNow.AddSeconds(120);
             while ((await Census(crashed)).People == 0)
             {
-                Assert.False(process.HasExited, "the sync finished before it could be killed: " + await process.StandardError.ReadToEndAsync());
+                if (process.HasExited)
+                    Assert.Fail("the sync ended before committing anything: " + await process.StandardError.ReadToEndAsync());
                 Assert.True(DateTime.UtcNow < deadline, "the sync committed nothing within 120 s");
                 await Task.Delay(20);
             }
-            Assert.False(process.HasExited, "the sync finished before it could be killed");
+            if (process.HasExited)
+                Assert.Fail("the sync finished before it could be killed: " + await process.StandardOutput.ReadToEndAsync());
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
         }

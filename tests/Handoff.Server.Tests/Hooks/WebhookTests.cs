@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -41,10 +42,13 @@ public sealed class WebhookTests
             return await Client.SendAsync(request);
         }
 
+        public WebhookDeliveryWorker NewWorker() => new(app.Services.GetRequiredService<HandoffRuntime>(), new WebhookSignal(),
+            app.Services.GetRequiredService<ILogger<WebhookDeliveryWorker>>());
+
         /// <summary>Runs the delivery worker until the queue is empty (the hosted one is not started here).</summary>
         public async Task DrainAsync()
         {
-            var worker = app.Services.GetServices<IHostedService>().OfType<WebhookDeliveryWorker>().Single();
+            var worker = app.Services.GetRequiredService<WebhookDeliveryWorker>();
             while (await worker.ProcessNextAsync(default))
             {
             }
@@ -63,7 +67,6 @@ public sealed class WebhookTests
             // Deliveries are drained by the test itself, so each assertion sees a settled state.
             b.Services.RemoveAll<IHostedService>();
             b.Services.AddSingleton<WebhookDeliveryWorker>();
-            b.Services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<WebhookDeliveryWorker>());
         });
         await app.StartAsync();
         return new Host(app, spine);
@@ -109,6 +112,31 @@ public sealed class WebhookTests
         var (kj, values) = await host.Spine.PersonByKeyAsync("employee_id", "920001");
         Assert.Equal("pre_hire", kj.State);
         Assert.Equal("hris", values["start_date"].System);
+    }
+
+    [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task Two_workers_draining_together_process_each_delivery_exactly_once(string provider)
+    {
+        await using var host = await StartAsync(provider);
+        for (var i = 0; i < 6; i++)
+        {
+            var body = $$"""{"Employee_ID": "93000{{i}}", "Legal_First_Name": "W{{i}}", "Legal_Last_Name": "Worker", "Employment_Begin_Date": "01/05/2026"}""";
+            Assert.Equal(HttpStatusCode.Accepted, (await host.PostAsync(body, $"parallel-{i}")).StatusCode);
+        }
+        var a = host.NewWorker();
+        var b = host.NewWorker();
+        async Task Drain(WebhookDeliveryWorker w)
+        {
+            while (await w.ProcessNextAsync(default))
+            {
+            }
+        }
+        await Task.WhenAll(Drain(a), Drain(b));
+
+        await using var db = host.Spine.Db();
+        Assert.Equal(6, await db.WebhookDeliveries.CountAsync(d => d.Status == "processed"));
+        Assert.Equal(6, await db.Syncs.CountAsync(s => s.Channel == "webhook"));
+        Assert.Equal(6, await db.People.CountAsync());
     }
 
     [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
