@@ -15,9 +15,13 @@ internal static class HandoffProcess
         }
     }
 
-    public static Process Start(params string[] args)
+    public static Process Start(params string[] args) => StartIn(null, args);
+
+    public static Process StartIn(string? workingDirectory, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null)
+            info.WorkingDirectory = workingDirectory;
         info.ArgumentList.Add(Dll);
         foreach (var a in args)
             info.ArgumentList.Add(a);
@@ -25,9 +29,11 @@ internal static class HandoffProcess
         return Process.Start(info)!;
     }
 
-    public static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    public static Task<(int ExitCode, string Output)> RunAsync(params string[] args) => RunInAsync(null, args);
+
+    public static async Task<(int ExitCode, string Output)> RunInAsync(string? workingDirectory, params string[] args)
     {
-        using var process = Start(args);
+        using var process = StartIn(workingDirectory, args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
