@@ -76,4 +76,38 @@ public sealed class CommandLineTests
         Assert.Equal(1, own);
         Assert.Contains("author", ownOutput);
     }
+
+    [Fact]
+    public async Task Quarantined_rows_pass_on_retry_once_the_source_is_fixed()
+    {
+        var workspace = Path.Combine(Path.GetTempPath(), $"acme-{Guid.NewGuid():N}");
+        foreach (var file in Directory.EnumerateFiles(Repository.AcmeWorkspace, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(workspace, Path.GetRelativePath(Repository.AcmeWorkspace, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        var db = TempDb();
+        Assert.Equal(0, (await HandoffProcess.RunAsync("apply", "-f", workspace, "--db", db, "--as", "demo")).ExitCode);
+        Assert.Equal(0, (await HandoffProcess.RunAsync("dictionary", "approve", "1", "--as", "alice", "--db", db)).ExitCode);
+        Assert.Equal(0, (await HandoffProcess.RunAsync("dictionary", "approve", "1", "--as", "ivan", "--db", db)).ExitCode);
+        var (syncExit, sync) = await HandoffProcess.RunAsync("sync", "hris", "--db", db, "--today", "2026-11-27");
+        Assert.True(syncExit == 0, sync);
+        Assert.Contains("rejected 2", sync);
+
+        var workers = Path.Combine(workspace, "data", "hris", "workers.csv");
+        File.WriteAllText(workers, File.ReadAllText(workers).Replace(",31/02/1990,", ",02/28/1990,", StringComparison.Ordinal));
+        var (retryExit, retry) = await HandoffProcess.RunAsync("quarantine", "retry", "hris", "--db", db, "--today", "2026-11-27");
+        Assert.True(retryExit == 0, retry);
+        Assert.Contains("created 1", retry);
+        Assert.Contains("rejected 1", retry);
+
+        var (_, list) = await HandoffProcess.RunAsync("quarantine", "list", "--db", db);
+        Assert.Contains("workers.csv:26", list);
+        Assert.DoesNotContain("workers.csv:18", list);
+        Assert.Contains("1 row(s)", list);
+        var (showExit, show) = await HandoffProcess.RunAsync("people", "show", "100116", "--db", db);
+        Assert.True(showExit == 0, show);
+        Assert.Contains("1990-02-28", show);
+    }
 }
