@@ -84,7 +84,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
         finally
         {
             await using var db = database.CreateContext();
-            db.Attach(sync);
+            db.Entry(sync).State = EntityState.Modified; // status and error were set before this context saw it
             sync.FinishedAt = clock.GetUtcNow();
             sync.DurationMs = started.ElapsedMilliseconds;
             (sync.Read, sync.Created, sync.Updated, sync.Unchanged, sync.Rejected, sync.Held, sync.Scheduled) =
