@@ -112,6 +112,21 @@ public class WorkspaceLoaderTests
     }
 
     [Fact]
+    public void Creates_people_must_be_a_boolean()
+    {
+        var result = TestWorkspace.Load(systems: """
+            systems:
+              - id: payroll
+                kind: payroll
+                connector: csv
+                owner: hr
+                config: { path: data, key: EmpNo, creates_people: sometimes }
+            """);
+
+        ErrorAssert.Single(result, Sys, 6, 55, "creates_people: expected true or false, found \"sometimes\"");
+    }
+
+    [Fact]
     public void Error_renders_as_file_line_column_message()
     {
         Assert.Equal("dictionary.yaml:3:7: boom", new WorkspaceError("dictionary.yaml", 3, 7, "boom").ToString());
