@@ -1,6 +1,7 @@
 using System.Text;
 using Handoff.Data.Events;
 using Handoff.Data.People;
+using Handoff.Data.Security;
 using Handoff.Data.Sources;
 using Handoff.Data.Workspace;
 using Microsoft.EntityFrameworkCore;
@@ -25,6 +26,8 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
     public DbSet<DictionaryApprovalRow> DictionaryApprovals => Set<DictionaryApprovalRow>();
     public DbSet<WorkspaceDocumentRow> WorkspaceDocuments => Set<WorkspaceDocumentRow>();
     public DbSet<OutboxEventRow> OutboxEvents => Set<OutboxEventRow>();
+    public DbSet<KeyCheckRow> KeyChecks => Set<KeyCheckRow>();
+    public DbSet<ApiTokenRow> ApiTokens => Set<ApiTokenRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -103,6 +106,25 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
             e.ToTable("outbox_events");
             e.HasIndex(o => o.PersonId);
             e.HasIndex(o => o.ProcessedAt);
+        });
+        b.Entity<KeyCheckRow>(e =>
+        {
+            e.ToTable("key_checks");
+            e.HasKey(k => k.KeyId);
+            e.Property(k => k.KeyId).HasMaxLength(32);
+            e.Property(k => k.Fingerprint).HasMaxLength(64);
+        });
+        b.Entity<ApiTokenRow>(e =>
+        {
+            e.ToTable("api_tokens");
+            e.Property(t => t.System).HasMaxLength(100);
+            e.Property(t => t.Name).HasMaxLength(200);
+            e.Property(t => t.Scopes).HasMaxLength(400);
+            e.Property(t => t.Hash).HasMaxLength(64);
+            e.Property(t => t.Prefix).HasMaxLength(16);
+            e.Property(t => t.CreatedBy).HasMaxLength(200);
+            e.HasIndex(t => t.Hash).IsUnique();
+            e.HasIndex(t => t.Prefix);
         });
 
         // snake_case columns, so hand-written SQL (reports, COPY, psql) reads naturally on both providers.
