@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Handoff.Data;
 using Handoff.Data.People;
+using Handoff.Data.Security;
 using Handoff.Data.Sources;
 using Handoff.Data.Workspace;
 
@@ -15,6 +16,7 @@ public sealed class HandoffRuntime(DatabaseOptions database, TimeProvider clock)
     public SourceSync Sync { get; } = new(database, clock);
     public ScheduledChanges Scheduled { get; } = new(database, clock);
     public ReviewQueue Review { get; } = new(database, clock);
+    public ApiTokens Tokens { get; } = new(database, clock);
 
     /// <summary>The database from <c>--db</c>, else <c>HANDOFF_DB</c>, else SQLite at <c>./data/handoff.db</c>.</summary>
     public static DatabaseOptions ResolveDatabase(string? option) =>
