@@ -28,8 +28,15 @@ public sealed class KeyRotationTests
             var native = $$"""{"first_name": "Zoë", "national_id": "{{cipher.Encrypt(NationalId(i), "national_id")}}", "salary": "{{cipher.Encrypt(Salary(i), "salary")}}"}""";
             db.SourceRecords.Add(new SourceRecordRow { System = "hris", NativeKey = $"{i}", PersonId = id, Hash = "h", ValuesJson = native, ObservedAt = now, Location = "workers.csv" });
             db.PendingChanges.Add(new PendingChangeRow { System = "hris", NativeKey = $"{i}", EffectiveFrom = new DateOnly(2027, 1, 1), Hash = "h", ValuesJson = native, Location = "workers.csv", ObservedAt = now });
-            db.ReviewItems.Add(new ReviewItemRow { Kind = "unmatched", System = "payroll", NativeKey = $"{i}", Reason = "test", CreatedAt = now,
-                RecordJson = $$"""{"values": {{native}}, "history": [{"national_id": "{{cipher.Encrypt(NationalId(i), "national_id")}}"}], "location": "pay.csv:{{i}}"}""" });
+            db.ReviewItems.Add(new ReviewItemRow
+            {
+                Kind = "unmatched",
+                System = "payroll",
+                NativeKey = $"{i}",
+                Reason = "test",
+                CreatedAt = now,
+                RecordJson = $$"""{"values": {{native}}, "history": [{"national_id": "{{cipher.Encrypt(NationalId(i), "national_id")}}"}], "location": "pay.csv:{{i}}"}"""
+            });
         }
         // A row without ciphertexts is left alone.
         db.People.Add(new PersonRow { Id = Guid.CreateVersion7(), DisplayName = "Plain", ValuesJson = """{"first_name": {"v": "Ann"}}""", CreatedAt = now, UpdatedAt = now });
