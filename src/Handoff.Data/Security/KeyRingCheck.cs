@@ -15,6 +15,19 @@ namespace Handoff.Data.Security;
 /// </summary>
 public static class KeyRingCheck
 {
+    /// <summary>Start-up in one call: opens the key ring (<see cref="KeyRingStore.Open(string?, Action{string}?, TimeProvider?)"/>:
+    /// <c>HANDOFF_KEYRING</c>, else the file, created on first start) and verifies it against the
+    /// database. Throws <see cref="KeyRingException"/> (bad file, unsafe permissions) or
+    /// <see cref="KeyRingMismatchException"/> (not this database's ring) with a message to show as is.</summary>
+    public static async Task<LoadedKeyRing> OpenVerifiedAsync(DatabaseOptions database, string? keysDirectory = null, Action<string>? notice = null,
+        TimeProvider? clock = null, CancellationToken ct = default)
+    {
+        var loaded = KeyRingStore.Open(keysDirectory, notice, clock);
+        await using var db = database.CreateContext();
+        await VerifyAsync(db, loaded.Ring, ct, loaded.Origin, clock);
+        return loaded;
+    }
+
     public static async Task VerifyAsync(HandoffDbContext db, KeyRing ring, CancellationToken ct = default, string? origin = null, TimeProvider? clock = null)
     {
         for (var attempt = 0; ; attempt++)

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using Handoff.Core.Security;
+using Xunit.Abstractions;
 
 namespace Handoff.Core.Tests.Security;
 
-public sealed class FieldCipherTests
+public sealed class FieldCipherTests(ITestOutputHelper output)
 {
     private static readonly KeyRing Ring = KeyRing.Generate();
 
@@ -121,12 +122,14 @@ public sealed class FieldCipherTests
     {
         // 100,000 records × 3 sensitive fields, the size the ingestion path must handle.
         var cipher = new FieldCipher(Ring);
+        var encrypted = new string[300_000];
         var watch = Stopwatch.StartNew();
-        for (var i = 0; i < 300_000; i++)
-        {
-            var encrypted = cipher.Encrypt("123-45-6789", "national_id");
-            cipher.Decrypt(encrypted, "national_id");
-        }
+        for (var i = 0; i < encrypted.Length; i++)
+            encrypted[i] = cipher.Encrypt("123-45-6789", "national_id");
+        var encrypting = watch.Elapsed;
+        foreach (var value in encrypted)
+            cipher.Decrypt(value, "national_id");
+        output.WriteLine($"300,000 values: encrypt {encrypting.TotalMilliseconds:F0} ms, decrypt {(watch.Elapsed - encrypting).TotalMilliseconds:F0} ms");
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
     }
 }

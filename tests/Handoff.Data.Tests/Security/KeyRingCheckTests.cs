@@ -72,4 +72,21 @@ public sealed class KeyRingCheckTests
             Assert.Contains("blind-index", e.Message);
         }
     }
+
+    [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task Start_up_opens_the_ring_once_and_refuses_another_ring_naming_its_file(string provider)
+    {
+        var database = await TestDatabases.CreateAsync(provider);
+        var dir = Path.Combine(Path.GetTempPath(), "handoff-keys-tests", Guid.NewGuid().ToString("N"));
+        var messages = new List<string>();
+        var first = await KeyRingCheck.OpenVerifiedAsync(database, dir, messages.Add);
+        Assert.True(first.Created);
+        var again = await KeyRingCheck.OpenVerifiedAsync(database, dir, messages.Add);
+        Assert.False(again.Created);
+        Assert.Single(messages);
+
+        var other = Path.Combine(Path.GetTempPath(), "handoff-keys-tests", Guid.NewGuid().ToString("N"));
+        var e = await Assert.ThrowsAsync<KeyRingMismatchException>(() => KeyRingCheck.OpenVerifiedAsync(database, other, _ => { }));
+        Assert.Contains(Path.Combine(other, "keyring.json"), e.Message);
+    }
 }
