@@ -32,9 +32,11 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
     public async Task LoadAsync(string system, IReadOnlyList<MappedRecord> records, CancellationToken ct)
     {
         var nativeKeys = records.Select(r => r.NativeKey).Distinct().ToList();
-        var keyValues = records
-            .SelectMany(r => dictionary.Correlation.Select(rule => Correlator.KeyValue(rule, r.Values)))
-            .OfType<string>().Distinct().ToList();
+        // Per rule, so that the lookup uses the (rule, value, person) primary key instead of scanning
+        // every key of every person once per batch.
+        var keyValues = dictionary.Correlation
+            .Select(rule => (Rule: rule.Name, Values: records.Select(r => Correlator.KeyValue(rule, r.Values)).OfType<string>().Distinct().ToList()))
+            .ToList();
 
         var personIds = new HashSet<Guid>();
         foreach (var chunk in nativeKeys.Chunk(500))
@@ -43,10 +45,13 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
             foreach (var l in links)
                 personIds.Add(l.PersonId);
         }
-        foreach (var chunk in keyValues.Chunk(500))
+        foreach (var (rule, values) in keyValues)
         {
-            var hits = await db.PersonKeys.Where(k => chunk.Contains(k.Value)).Select(k => k.PersonId).ToListAsync(ct);
-            personIds.UnionWith(hits);
+            foreach (var chunk in values.Chunk(500))
+            {
+                var hits = await db.PersonKeys.Where(k => k.Rule == rule && chunk.Contains(k.Value)).Select(k => k.PersonId).ToListAsync(ct);
+                personIds.UnionWith(hits);
+            }
         }
         await LoadPeopleAsync(personIds, ct);
 

@@ -183,10 +183,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
             }
         }
 
-        db.ChangeTracker.DetectChanges();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        await BatchWriter.SaveAsync(db, ct);
     }
 
     /// <summary>Same content as what was applied, or an older effective row than the one applied
