@@ -103,6 +103,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
         var now = clock.GetUtcNow();
         await using var db = database.CreateContext();
         db.ChangeTracker.AutoDetectChangesEnabled = false;
+        var inserts = new List<object>(items.Count * 8);
         var toApply = new List<MappedRecord>();
         foreach (var item in items)
         {
@@ -110,7 +111,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
             if (item is UnreadableRow bad)
             {
                 counts.Rejected++;
-                db.Quarantine.Add(new QuarantineRow
+                inserts.Add(new QuarantineRow
                 {
                     SyncId = syncId, System = mapper.System, File = bad.File, Line = bad.Line, Pointer = bad.Pointer,
                     Reason = bad.Reason, Raw = bad.Raw, CreatedAt = now,
@@ -121,7 +122,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
             if (!mapper.TryMap(native, out var record, out var problem))
             {
                 counts.Rejected++;
-                db.Quarantine.Add(new QuarantineRow
+                inserts.Add(new QuarantineRow
                 {
                     SyncId = syncId, System = mapper.System, File = native.File, Line = native.Line, Pointer = native.Pointer,
                     Field = problem!.Field, Reason = problem.Reason, Raw = JsonDefaults.Serialize(native.Values), CreatedAt = now,
@@ -139,7 +140,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
                         p => p.System == record.System && p.NativeKey == record.NativeKey && p.EffectiveFrom == eff && p.AppliedAt == null, ct);
                     if (existing is null)
                     {
-                        db.PendingChanges.Add(new PendingChangeRow
+                        inserts.Add(new PendingChangeRow
                         {
                             System = record.System, NativeKey = record.NativeKey, EffectiveFrom = eff, Hash = record.Hash,
                             ValuesJson = JsonDefaults.Serialize(record.Values), Location = record.Location, ObservedAt = now,
@@ -166,7 +167,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
 
         if (toApply.Count > 0)
         {
-            var people = new PersonBatch(db, dictionary, now);
+            var people = new PersonBatch(db, dictionary, now, inserts);
             await people.LoadAsync(mapper.System, toApply, ct);
             foreach (var record in toApply)
             {
@@ -183,7 +184,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
             }
         }
 
-        await BatchWriter.SaveAsync(db, ct);
+        await BatchWriter.SaveAsync(db, inserts, ct);
     }
 
     /// <summary>Same content as what was applied, or an older effective row than the one applied
