@@ -9,7 +9,8 @@ public sealed record BenchOptions(
     IReadOnlyList<string> Providers,
     string? PostgresServer,
     string WorkDirectory,
-    string ResultsDirectory)
+    string ResultsDirectory,
+    int? BatchSize = null)
 {
     public const string Sqlite = "sqlite";
     public const string Postgres = "postgres";
@@ -22,6 +23,7 @@ public sealed record BenchOptions(
                                       (default: env HANDOFF_BENCH_POSTGRES)
           --work DIR                  generated data and SQLite files (default: $TMPDIR/handoff-bench)
           --results DIR               where ingestion-<date>.md is written (default: bench/results)
+          --batch N                   records per transaction (default: SourceSync's own, 1000)
         """;
 
     public static BenchOptions? Parse(string[] args)
@@ -31,6 +33,7 @@ public sealed record BenchOptions(
         var postgres = Environment.GetEnvironmentVariable("HANDOFF_BENCH_POSTGRES");
         var work = Path.Combine(Path.GetTempPath(), "handoff-bench");
         var results = Path.Combine(RepositoryRoot(), "bench", "results");
+        int? batch = null;
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;
@@ -51,6 +54,9 @@ public sealed record BenchOptions(
                 case "--work" when value is not null:
                     work = Path.GetFullPath(value);
                     break;
+                case "--batch" when value is not null:
+                    batch = int.Parse(value, NumberStyles.Integer, CultureInfo.InvariantCulture);
+                    break;
                 case "--results" when value is not null:
                     results = Path.GetFullPath(value);
                     break;
@@ -62,7 +68,7 @@ public sealed record BenchOptions(
         providers ??= postgres is null ? [Sqlite] : [Sqlite, Postgres];
         if (sizes.Count == 0 || sizes.Any(s => s <= 0))
             return null;
-        return new BenchOptions(sizes, providers, postgres, work, results);
+        return new BenchOptions(sizes, providers, postgres, work, results, batch);
     }
 
     /// <summary>The folder holding Handoff.slnx, looked for above the current directory, then above the binary.</summary>

@@ -33,7 +33,7 @@ public static class IngestionBenchmark
         await store.ApproveAsync(applied.ProposedDictionaryVersion!.Value, "alice", ct);
         await store.ApproveAsync(applied.ProposedDictionaryVersion!.Value, "ivan", ct);
         var workspace = (await store.LoadActiveAsync(ct)).Definition;
-        var sync = new SourceSync(database.Options, clock);
+        var sync = options.BatchSize is { } batch ? new SourceSync(database.Options, clock) { BatchSize = batch } : new SourceSync(database.Options, clock);
 
         async Task SyncAsync(string phase, string file)
         {
@@ -47,6 +47,7 @@ public static class IngestionBenchmark
         }
 
         await SyncAsync("initial import", data.Workers);
+        Console.Error.WriteLine($"   database size after the initial import: {await database.SizeMbAsync():N0} MB");
         await SyncAsync("re-sync 1 % changed", data.OnePercent);
         await SyncAsync("re-sync 0.1 % changed", data.TenthPercent);
         await SyncAsync("re-sync unchanged", data.TenthPercent);
@@ -127,6 +128,17 @@ public sealed class BenchDatabase : IAsyncDisposable
         }
         await db.Options.MigrateAsync();
         return db;
+    }
+
+    /// <summary>The database's size on disk (SQLite: file and WAL).</summary>
+    public async Task<double> SizeMbAsync()
+    {
+        if (_sqliteFile is not null)
+            return new[] { "", "-wal" }.Select(x => new FileInfo(_sqliteFile + x)).Where(f => f.Exists).Sum(f => f.Length) / (1024.0 * 1024);
+        await using var conn = new NpgsqlConnection(Options.ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT pg_database_size(current_database())", conn);
+        return (long)(await cmd.ExecuteScalarAsync())! / (1024.0 * 1024);
     }
 
     public async ValueTask DisposeAsync()
