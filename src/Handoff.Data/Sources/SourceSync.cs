@@ -53,16 +53,32 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
         }
 
         var counts = new Counts();
-        var batch = new List<SourceItem>(BatchSize);
+        // A batch holds the records that do something (apply, quarantine, schedule): a record whose
+        // content was already applied is counted as read and unchanged without taking a place in a
+        // batch, so a re-sync pays per change, not per batch of 1000 rows read. A record whose key is
+        // already in the open batch goes in too, so that it is decided after that row.
+        var batch = new List<Entry>(BatchSize);
+        var keysInBatch = new HashSet<string>(StringComparer.Ordinal);
         try
         {
             await foreach (var item in items.WithCancellation(ct))
             {
-                batch.Add(item);
+                var entry = Map(mapper, item);
+                if (entry.Record is { } record && !keysInBatch.Contains(record.NativeKey)
+                    && !(record.EffectiveFrom is { } eff && eff > today) && IsUnchanged(known, record))
+                {
+                    counts.Read++;
+                    counts.Unchanged++;
+                    continue;
+                }
+                batch.Add(entry);
+                if (entry.Record is not null)
+                    keysInBatch.Add(entry.Record.NativeKey);
                 if (batch.Count >= BatchSize)
                 {
                     await ProcessBatchAsync(workspace.Dictionary, system, mapper, sync.Id, batch, known, pending, today, counts, ct);
                     batch.Clear();
+                    keysInBatch.Clear();
                 }
             }
             if (batch.Count > 0)
@@ -95,8 +111,19 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
         return new SyncReport(sync.Id, systemId, counts.Read, counts.Created, counts.Updated, counts.Unchanged, counts.Rejected, counts.Held, counts.Scheduled, started.Elapsed);
     }
 
+    /// <summary>A record read and mapped (or why it cannot be used).</summary>
+    private readonly record struct Entry(SourceItem Item, MappedRecord? Record, RecordProblem? Problem);
+
+    private static Entry Map(RecordMapper mapper, SourceItem item)
+    {
+        if (item is not NativeRecord native)
+            return new Entry(item, null, null);
+        mapper.TryMap(native, out var record, out var problem);
+        return new Entry(item, record, problem);
+    }
+
     private async Task ProcessBatchAsync(
-        DictionaryDefinition dictionary, SystemDefinition system, RecordMapper mapper, long syncId, List<SourceItem> items,
+        DictionaryDefinition dictionary, SystemDefinition system, RecordMapper mapper, long syncId, List<Entry> items,
         Dictionary<string, (string Hash, DateOnly? Effective)> known, HashSet<(string, DateOnly, string)> pending,
         DateOnly today, Counts counts, CancellationToken ct)
     {
@@ -105,7 +132,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         var inserts = new List<object>(items.Count * 8);
         var toApply = new List<MappedRecord>();
-        foreach (var item in items)
+        foreach (var (item, mapped, problem) in items)
         {
             counts.Read++;
             if (item is UnreadableRow bad)
@@ -119,7 +146,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
                 continue;
             }
             var native = (NativeRecord)item;
-            if (!mapper.TryMap(native, out var record, out var problem))
+            if (mapped is not { } record)
             {
                 counts.Rejected++;
                 inserts.Add(new QuarantineRow
@@ -130,7 +157,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
                 continue;
             }
 
-            if (record!.EffectiveFrom is { } eff && eff > today)
+            if (record.EffectiveFrom is { } eff && eff > today)
             {
                 // Future-dated: held until its day; the same row seen again is not stored twice.
                 counts.Scheduled++;
