@@ -4,6 +4,7 @@ using Handoff.Data.People;
 using Handoff.Data.Sources;
 using Handoff.Data.Workspace;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Handoff.Data;
 
@@ -105,12 +106,27 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
         });
 
         // snake_case columns, so hand-written SQL (reports, COPY, psql) reads naturally on both providers.
+        // SQLite cannot order or compare DateTimeOffset; every time is UTC, so it stores UTC DateTime
+        // (readable, sortable text) and the model stays the same on both providers.
+        var sqlite = Database.IsSqlite();
         foreach (var entity in b.Model.GetEntityTypes())
         {
             foreach (var property in entity.GetProperties())
+            {
                 property.SetColumnName(SnakeCase(property.Name));
+                if (sqlite && property.ClrType == typeof(DateTimeOffset))
+                    property.SetValueConverter(UtcConverter);
+                else if (sqlite && property.ClrType == typeof(DateTimeOffset?))
+                    property.SetValueConverter(NullableUtcConverter);
+            }
         }
     }
+
+    private static readonly ValueConverter<DateTimeOffset, DateTime> UtcConverter =
+        new(v => v.UtcDateTime, v => new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)));
+
+    private static readonly ValueConverter<DateTimeOffset?, DateTime?> NullableUtcConverter =
+        new(v => v.HasValue ? v.Value.UtcDateTime : null, v => v.HasValue ? new DateTimeOffset(DateTime.SpecifyKind(v.Value, DateTimeKind.Utc)) : null);
 
     internal static string SnakeCase(string name)
     {

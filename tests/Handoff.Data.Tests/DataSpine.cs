@@ -54,7 +54,7 @@ public sealed class DataSpine
 
     /// <summary>Feeds native records directly (as a webhook would).</summary>
     public Task<SyncReport> SyncRecordsAsync(string system, params Dictionary<string, string?>[] records) =>
-        Sync.RunAsync(Definition, system, ToAsync(records.Select((r, i) => (SourceItem)new NativeRecord("test", i + 1, r))), "test", default);
+        Sync.RunAsync(Definition, system, ToAsync(records.Select((r, i) => (SourceItem)new NativeRecord("test", i + 1, r) { Pointer = $"/{i}" })), "test", default);
 
     public HandoffDbContext Db() => Database.CreateContext();
 

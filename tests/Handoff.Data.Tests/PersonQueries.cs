@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Handoff.Data.Tests;
 
-internal static class PersonQueries
+public static class PersonQueries
 {
     /// <summary>The person holding a correlation key (e.g. employee_id 100131), with values parsed.</summary>
     public static async Task<(PersonRow Row, Dictionary<string, ResolvedValue> Values)> PersonByKeyAsync(this DataSpine spine, string rule, string value)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Handoff.Data;
 using Npgsql;
 
 namespace Handoff.Data.Tests;

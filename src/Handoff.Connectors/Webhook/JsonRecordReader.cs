@@ -89,7 +89,8 @@ public static class JsonRecordReader
                 default:
                     return new UnreadableRow(origin, number,
                         $"{where}: expected a string, number, boolean or null, found {property.Value.ValueKind.ToString().ToLowerInvariant()}",
-                        Truncate(element.GetRawText())) { Pointer = where };
+                        Truncate(element.GetRawText()))
+                    { Pointer = where };
             }
         }
         return new NativeRecord(origin, number, values) { Pointer = pointer };

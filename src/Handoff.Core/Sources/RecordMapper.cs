@@ -52,6 +52,10 @@ public sealed class RecordMapper
         mapped = null;
         problem = null;
         var location = record.Location;
+        // Every row of a file has the header's columns: a file without the key column is not this
+        // system's export at all, and quarantining each of its rows would bury the one real problem.
+        if (record.Pointer is null && !record.Values.ContainsKey(_keyColumn))
+            throw new SourceFormatException($"{record.File}: there is no column '{_keyColumn}' (the key of {_system.Id}); the columns are: {string.Join(", ", record.Values.Keys)}");
         if (!record.Values.TryGetValue(_keyColumn, out var key) || string.IsNullOrWhiteSpace(key))
         {
             problem = new RecordProblem(_keyColumn, $"the key column '{_keyColumn}' is missing or empty");

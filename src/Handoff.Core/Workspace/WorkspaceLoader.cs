@@ -126,7 +126,11 @@ public static class WorkspaceLoader
                 continue;
             }
             if (y.Text(value, $"config key {key.Value}", required: true) is { } text)
+            {
+                if (key.Value == "creates_people" && text is not ("true" or "false"))
+                    y.Error(value, $"creates_people: expected true or false, found \"{text}\"");
                 config[key.Value] = text;
+            }
         }
 
         if (type is not null)

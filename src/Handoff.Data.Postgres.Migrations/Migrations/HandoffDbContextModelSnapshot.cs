@@ -530,6 +530,10 @@ namespace Handoff.Data.Postgres.Migrations.Migrations
                         .HasColumnType("text")
                         .HasColumnName("body");
 
+                    b.Property<DateTimeOffset?>("ClaimedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("claimed_at");
+
                     b.Property<string>("Error")
                         .HasColumnType("text")
                         .HasColumnName("error");

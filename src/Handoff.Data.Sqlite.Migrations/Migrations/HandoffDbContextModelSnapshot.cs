@@ -24,7 +24,7 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("id");
 
-                    b.Property<DateTimeOffset>("OccurredAt")
+                    b.Property<DateTime>("OccurredAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("occurred_at");
 
@@ -37,7 +37,7 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("person_id");
 
-                    b.Property<DateTimeOffset?>("ProcessedAt")
+                    b.Property<DateTime?>("ProcessedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("processed_at");
 
@@ -76,7 +76,7 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("field");
 
-                    b.Property<DateTimeOffset>("FirstSeen")
+                    b.Property<DateTime>("FirstSeen")
                         .HasColumnType("TEXT")
                         .HasColumnName("first_seen");
 
@@ -85,7 +85,7 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("kind");
 
-                    b.Property<DateTimeOffset>("LastSeen")
+                    b.Property<DateTime>("LastSeen")
                         .HasColumnType("TEXT")
                         .HasColumnName("last_seen");
 
@@ -137,7 +137,7 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
 
-                    b.Property<DateTimeOffset>("CreatedAt")
+                    b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
 
@@ -157,7 +157,7 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("state");
 
-                    b.Property<DateTimeOffset>("UpdatedAt")
+                    b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("updated_at");
 
@@ -192,7 +192,7 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("candidates_json");
 
-                    b.Property<DateTimeOffset>("CreatedAt")
+                    b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
 
@@ -228,7 +228,7 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("resolution");
 
-                    b.Property<DateTimeOffset?>("ResolvedAt")
+                    b.Property<DateTime?>("ResolvedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("resolved_at");
 
@@ -262,7 +262,7 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("id");
 
-                    b.Property<DateTimeOffset?>("AppliedAt")
+                    b.Property<DateTime?>("AppliedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("applied_at");
 
@@ -285,7 +285,7 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("native_key");
 
-                    b.Property<DateTimeOffset>("ObservedAt")
+                    b.Property<DateTime>("ObservedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("observed_at");
 
@@ -316,11 +316,11 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("id");
 
-                    b.Property<DateTimeOffset?>("ClosedAt")
+                    b.Property<DateTime?>("ClosedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("closed_at");
 
-                    b.Property<DateTimeOffset>("CreatedAt")
+                    b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
 
@@ -398,7 +398,7 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("native_key");
 
-                    b.Property<DateTimeOffset>("ObservedAt")
+                    b.Property<DateTime>("ObservedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("observed_at");
 
@@ -450,7 +450,7 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("error");
 
-                    b.Property<DateTimeOffset?>("FinishedAt")
+                    b.Property<DateTime?>("FinishedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("finished_at");
 
@@ -470,7 +470,7 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("scheduled");
 
-                    b.Property<DateTimeOffset>("StartedAt")
+                    b.Property<DateTime>("StartedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("started_at");
 
@@ -511,6 +511,10 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("body");
 
+                    b.Property<DateTime?>("ClaimedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("claimed_at");
+
                     b.Property<string>("Error")
                         .HasColumnType("TEXT")
                         .HasColumnName("error");
@@ -520,11 +524,11 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("idempotency_key");
 
-                    b.Property<DateTimeOffset?>("ProcessedAt")
+                    b.Property<DateTime?>("ProcessedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("processed_at");
 
-                    b.Property<DateTimeOffset>("ReceivedAt")
+                    b.Property<DateTime>("ReceivedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("received_at");
 
@@ -564,7 +568,7 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("approver");
 
-                    b.Property<DateTimeOffset>("At")
+                    b.Property<DateTime>("At")
                         .HasColumnType("TEXT")
                         .HasColumnName("at");
 
@@ -590,7 +594,7 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("id");
 
-                    b.Property<DateTimeOffset?>("ActivatedAt")
+                    b.Property<DateTime?>("ActivatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("activated_at");
 
@@ -603,7 +607,7 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("comment");
 
-                    b.Property<DateTimeOffset>("CreatedAt")
+                    b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
 
@@ -673,7 +677,7 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("content");
 
-                    b.Property<DateTimeOffset>("UpdatedAt")
+                    b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("updated_at");
 

@@ -77,7 +77,9 @@ public sealed class WebhookDeliveryRow
     public string IdempotencyKey { get; set; } = "";
     public DateTimeOffset ReceivedAt { get; set; }
     public string Body { get; set; } = "";
+    /// <summary>pending → processing (claimed by one worker) → processed | failed.</summary>
     public string Status { get; set; } = "pending";
+    public DateTimeOffset? ClaimedAt { get; set; }
     public long? SyncId { get; set; }
     public string? Error { get; set; }
     public DateTimeOffset? ProcessedAt { get; set; }

@@ -100,7 +100,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
         finally
         {
             await using var db = database.CreateContext();
-            db.Attach(sync);
+            db.Entry(sync).State = EntityState.Modified; // status and error were set before this context saw it
             sync.FinishedAt = clock.GetUtcNow();
             sync.DurationMs = started.ElapsedMilliseconds;
             (sync.Read, sync.Created, sync.Updated, sync.Unchanged, sync.Rejected, sync.Held, sync.Scheduled) =
@@ -140,8 +140,14 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
                 counts.Rejected++;
                 inserts.Add(new QuarantineRow
                 {
-                    SyncId = syncId, System = mapper.System, File = bad.File, Line = bad.Line, Pointer = bad.Pointer,
-                    Reason = bad.Reason, Raw = bad.Raw, CreatedAt = now,
+                    SyncId = syncId,
+                    System = mapper.System,
+                    File = bad.File,
+                    Line = bad.Line,
+                    Pointer = bad.Pointer,
+                    Reason = bad.Reason,
+                    Raw = bad.Raw,
+                    CreatedAt = now,
                 });
                 continue;
             }
@@ -151,8 +157,15 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
                 counts.Rejected++;
                 inserts.Add(new QuarantineRow
                 {
-                    SyncId = syncId, System = mapper.System, File = native.File, Line = native.Line, Pointer = native.Pointer,
-                    Field = problem!.Field, Reason = problem.Reason, Raw = JsonDefaults.Serialize(native.Values), CreatedAt = now,
+                    SyncId = syncId,
+                    System = mapper.System,
+                    File = native.File,
+                    Line = native.Line,
+                    Pointer = native.Pointer,
+                    Field = problem!.Field,
+                    Reason = problem.Reason,
+                    Raw = JsonDefaults.Serialize(native.Values),
+                    CreatedAt = now,
                 });
                 continue;
             }
@@ -169,8 +182,13 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
                     {
                         inserts.Add(new PendingChangeRow
                         {
-                            System = record.System, NativeKey = record.NativeKey, EffectiveFrom = eff, Hash = record.Hash,
-                            ValuesJson = JsonDefaults.Serialize(record.Values), Location = record.Location, ObservedAt = now,
+                            System = record.System,
+                            NativeKey = record.NativeKey,
+                            EffectiveFrom = eff,
+                            Hash = record.Hash,
+                            ValuesJson = JsonDefaults.Serialize(record.Values),
+                            Location = record.Location,
+                            ObservedAt = now,
                         });
                     }
                     else

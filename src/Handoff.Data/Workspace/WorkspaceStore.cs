@@ -1,7 +1,6 @@
 using System.Text;
 using DiffPlex.DiffBuilder;
 using DiffPlex.DiffBuilder.Model;
-using Handoff.Core.Dictionary;
 using Handoff.Core.Workspace;
 using Microsoft.EntityFrameworkCore;
 

@@ -2,7 +2,6 @@ using System.ComponentModel;
 using Handoff.Core.Demo;
 using Handoff.Core.People;
 using Handoff.Data;
-using Handoff.Data.People;
 using Microsoft.EntityFrameworkCore;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -88,7 +87,9 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
             var values = JsonDefaults.Deserialize<Dictionary<string, ResolvedValue>>(person.ValuesJson);
             var start = values["start_date"];
             console.Write(new Rule("example: one start date, two sources").LeftJustified());
-            console.MarkupLineInterpolated($"{person.DisplayName} ({person.State}): the sources disagree on start_date: {finding.DetailJson}");
+            var said = System.Text.Json.JsonDocument.Parse(finding.DetailJson).RootElement.EnumerateArray()
+                .Select(d => $"{d.GetProperty("system").GetString()} says {d.GetProperty("value").GetString()} (record {d.GetProperty("key").GetString()})");
+            console.MarkupLineInterpolated($"{person.DisplayName} ({person.State}): the sources disagree on start_date: {string.Join("; ", said)}");
             console.MarkupLineInterpolated($"the dictionary's rule (system_of_record: hris) keeps {start.Value}, from {start.System} record {start.NativeKey}, observed {start.ObservedAt:u}");
             console.MarkupLineInterpolated($"see it all: dotnet run --project src/Handoff.Server -- people show {person.Id.ToString()[..8]}");
         }

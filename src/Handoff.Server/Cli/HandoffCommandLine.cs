@@ -8,6 +8,9 @@ public static class HandoffCommandLine
 {
     public static async Task<int> RunAsync(string[] args, IAnsiConsole? console = null)
     {
+        // Piped or captured output (scripts, CI, logs) is not wrapped at 80 columns mid-sentence.
+        if (console is null && Console.IsOutputRedirected)
+            AnsiConsole.Profile.Width = 200;
         var app = new CommandApp();
         app.Configure(c =>
         {

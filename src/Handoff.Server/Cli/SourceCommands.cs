@@ -141,7 +141,8 @@ public sealed class QuarantineRetryCommand : HandoffCommand<QuarantineRetrySetti
         if (fromJson.Count > 0)
         {
             var items = fromJson.Select(q => (SourceItem)new NativeRecord(q.File, q.Line,
-                System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string?>>(q.Raw)!) { Pointer = q.Pointer }).ToList();
+                System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string?>>(q.Raw)!)
+            { Pointer = q.Pointer }).ToList();
             var report = await runtime.Sync.RunAsync(workspace.Definition, system.Id, ToAsync(items), "retry", ct);
             SyncCommand.Print(Console, report);
         }

@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-
 namespace Handoff.Server.Health;
 
 public static class HealthApi

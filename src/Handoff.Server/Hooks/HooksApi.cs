@@ -1,5 +1,4 @@
 using Handoff.Connectors.Webhook;
-using Handoff.Core.Workspace;
 using Handoff.Data.Sources;
 using Handoff.Data.Workspace;
 using Microsoft.EntityFrameworkCore;

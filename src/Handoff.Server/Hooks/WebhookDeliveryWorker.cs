@@ -51,19 +51,34 @@ public sealed class WebhookDeliveryWorker(HandoffRuntime runtime, WebhookSignal 
         }
     }
 
-    /// <summary>Processes one pending delivery; false when there is none.</summary>
+    /// <summary>A claim older than this belongs to a worker that died; the delivery is taken over.</summary>
+    public static readonly TimeSpan ClaimTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>Processes one pending delivery; false when there is none. A delivery is claimed with
+    /// a conditional update first, so two workers (or two nodes) never process the same one.</summary>
     public async Task<bool> ProcessNextAsync(CancellationToken ct)
     {
         Guid id;
         string system;
         string body;
-        await using (var db = runtime.Database.CreateContext())
+        while (true)
         {
-            var next = await db.WebhookDeliveries.AsNoTracking().Where(d => d.Status == "pending")
-                .OrderBy(d => d.ReceivedAt).Select(d => new { d.Id, d.System, d.Body }).FirstOrDefaultAsync(ct);
+            var now = runtime.Clock.GetUtcNow();
+            var stale = now - ClaimTimeout;
+            await using var db = runtime.Database.CreateContext();
+            var next = await db.WebhookDeliveries.AsNoTracking()
+                .Where(d => d.Status == "pending" || (d.Status == "processing" && d.ClaimedAt < stale))
+                .OrderBy(d => d.ReceivedAt).Select(d => new { d.Id, d.System, d.Body, d.Status, d.ClaimedAt }).FirstOrDefaultAsync(ct);
             if (next is null)
                 return false;
-            (id, system, body) = (next.Id, next.System, next.Body);
+            var claimed = await db.WebhookDeliveries
+                .Where(d => d.Id == next.Id && d.Status == next.Status && d.ClaimedAt == next.ClaimedAt)
+                .ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, "processing").SetProperty(d => d.ClaimedAt, now), ct);
+            if (claimed == 1)
+            {
+                (id, system, body) = (next.Id, next.System, next.Body);
+                break;
+            }
         }
 
         string status;

@@ -18,7 +18,7 @@ public class WorkspaceLoaderTests
         Assert.Equal(["ats", "hris", "payroll", "directory"], ws.Systems.Select(s => s.Id));
         Assert.Equal(26, ws.Dictionary.Fields.Count);
         Assert.Equal(5, ws.Dictionary.Correlation.Count);
-        Assert.Equal(4, ws.Charter.Members.Count);
+        Assert.Equal(5, ws.Charter.Members.Count);
         Assert.Equal(";", ws.FindSystem("payroll")!.Setting("delimiter"));
         Structural.AssertEqual(LifecycleRules.Default, ws.Dictionary.Lifecycle);
         Assert.True(ws.Dictionary.Correlation[3].SuggestOnly);
@@ -109,6 +109,21 @@ public class WorkspaceLoaderTests
             """);
 
         ErrorAssert.Single(result, Sys, 4, 5, "unknown key \"connecter\" in system; allowed keys: id, name, kind, connector, owner, config");
+    }
+
+    [Fact]
+    public void Creates_people_must_be_a_boolean()
+    {
+        var result = TestWorkspace.Load(systems: """
+            systems:
+              - id: payroll
+                kind: payroll
+                connector: csv
+                owner: hr
+                config: { path: data, key: EmpNo, creates_people: sometimes }
+            """);
+
+        ErrorAssert.Single(result, Sys, 6, 55, "creates_people: expected true or false, found \"sometimes\"");
     }
 
     [Fact]

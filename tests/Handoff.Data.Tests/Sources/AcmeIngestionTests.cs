@@ -1,4 +1,3 @@
-using Handoff.Data.Sources;
 using Microsoft.EntityFrameworkCore;
 
 namespace Handoff.Data.Tests.Sources;
@@ -124,5 +123,25 @@ public sealed class AcmeIngestionTests
         Assert.Equal("pre_hire", (await spine.PersonByKeyAsync("employee_id", "100112")).Row.State); // rehire starting 2026-12-07
         Assert.Equal("candidate", (await spine.PersonByKeyAsync("candidate_id", "C-26055")).Row.State); // pending offer
         Assert.Equal("pre_hire", (await spine.PersonByKeyAsync("candidate_id", "C-26060")).Row.State); // accepted, not yet in HRIS
+    }
+
+    [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task A_file_that_is_not_the_systems_export_is_refused_whole_and_changes_nothing(string provider)
+    {
+        var spine = await DataSpine.StartAsync(provider);
+        var wrong = Path.Combine(Path.GetTempPath(), $"wrong-{Guid.NewGuid():N}.csv");
+        File.WriteAllText(wrong, "EmpNo;Name;Salary\n100101;Chen, Margaret;250000\n");
+        var e = await Assert.ThrowsAsync<Core.Sources.SourceFormatException>(() => spine.SyncCsvAsync("hris", wrong));
+        Assert.Contains("no column 'Employee_ID'", e.Message);
+        Assert.Contains(Path.GetFileName(wrong), e.Message);
+
+        var binary = Path.Combine(Path.GetTempPath(), $"binary-{Guid.NewGuid():N}.csv");
+        File.WriteAllBytes(binary, [0x50, 0x4B, 0x03, 0x04, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00]);
+        await Assert.ThrowsAsync<Core.Sources.SourceFormatException>(() => spine.SyncCsvAsync("hris", binary));
+
+        await using var db = spine.Db();
+        Assert.Equal(0, await db.People.CountAsync());
+        Assert.Equal(0, await db.Quarantine.CountAsync());
+        Assert.Equal(["refused", "refused"], await db.Syncs.OrderBy(s => s.Id).Select(s => s.Status).ToListAsync());
     }
 }

@@ -238,6 +238,7 @@ namespace Handoff.Data.Postgres.Migrations.Migrations
                     received_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     body = table.Column<string>(type: "text", nullable: false),
                     status = table.Column<string>(type: "text", nullable: false),
+                    claimed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     sync_id = table.Column<long>(type: "bigint", nullable: true),
                     error = table.Column<string>(type: "text", nullable: true),
                     processed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)

@@ -20,8 +20,8 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                     status = table.Column<string>(type: "TEXT", nullable: false),
                     author = table.Column<string>(type: "TEXT", nullable: false),
                     comment = table.Column<string>(type: "TEXT", nullable: true),
-                    created_at = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
-                    activated_at = table.Column<DateTimeOffset>(type: "TEXT", nullable: true)
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    activated_at = table.Column<DateTime>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -40,8 +40,8 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                     detail_json = table.Column<string>(type: "TEXT", nullable: false),
                     chosen_system = table.Column<string>(type: "TEXT", nullable: true),
                     status = table.Column<string>(type: "TEXT", nullable: false),
-                    first_seen = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
-                    last_seen = table.Column<DateTimeOffset>(type: "TEXT", nullable: false)
+                    first_seen = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    last_seen = table.Column<DateTime>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -57,8 +57,8 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                     person_id = table.Column<Guid>(type: "TEXT", nullable: false),
                     type = table.Column<string>(type: "TEXT", nullable: false),
                     payload_json = table.Column<string>(type: "TEXT", nullable: false),
-                    occurred_at = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
-                    processed_at = table.Column<DateTimeOffset>(type: "TEXT", nullable: true)
+                    occurred_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    processed_at = table.Column<DateTime>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -77,8 +77,8 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                     hash = table.Column<string>(type: "TEXT", nullable: false),
                     values_json = table.Column<string>(type: "TEXT", nullable: false),
                     location = table.Column<string>(type: "TEXT", nullable: false),
-                    observed_at = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
-                    applied_at = table.Column<DateTimeOffset>(type: "TEXT", nullable: true)
+                    observed_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    applied_at = table.Column<DateTime>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -94,8 +94,8 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                     state = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
                     values_json = table.Column<string>(type: "TEXT", nullable: false),
                     review_on = table.Column<DateOnly>(type: "TEXT", nullable: true),
-                    created_at = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
-                    updated_at = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "TEXT", nullable: false),
                     version = table.Column<int>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
@@ -131,8 +131,8 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                     reason = table.Column<string>(type: "TEXT", nullable: false),
                     raw = table.Column<string>(type: "TEXT", nullable: false),
                     status = table.Column<string>(type: "TEXT", nullable: false),
-                    created_at = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
-                    closed_at = table.Column<DateTimeOffset>(type: "TEXT", nullable: true)
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    closed_at = table.Column<DateTime>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -156,8 +156,8 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                     status = table.Column<string>(type: "TEXT", nullable: false),
                     resolution = table.Column<string>(type: "TEXT", nullable: true),
                     resolved_by = table.Column<string>(type: "TEXT", nullable: true),
-                    created_at = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
-                    resolved_at = table.Column<DateTimeOffset>(type: "TEXT", nullable: true)
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    resolved_at = table.Column<DateTime>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -175,7 +175,7 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                     person_id = table.Column<Guid>(type: "TEXT", nullable: false),
                     hash = table.Column<string>(type: "TEXT", nullable: false),
                     values_json = table.Column<string>(type: "TEXT", nullable: false),
-                    observed_at = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
+                    observed_at = table.Column<DateTime>(type: "TEXT", nullable: false),
                     effective_from = table.Column<DateOnly>(type: "TEXT", nullable: true),
                     location = table.Column<string>(type: "TEXT", nullable: false)
                 },
@@ -192,8 +192,8 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .Annotation("Sqlite:Autoincrement", true),
                     system = table.Column<string>(type: "TEXT", nullable: false),
                     channel = table.Column<string>(type: "TEXT", nullable: false),
-                    started_at = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
-                    finished_at = table.Column<DateTimeOffset>(type: "TEXT", nullable: true),
+                    started_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    finished_at = table.Column<DateTime>(type: "TEXT", nullable: true),
                     read = table.Column<int>(type: "INTEGER", nullable: false),
                     created = table.Column<int>(type: "INTEGER", nullable: false),
                     updated = table.Column<int>(type: "INTEGER", nullable: false),
@@ -234,12 +234,13 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                     id = table.Column<Guid>(type: "TEXT", nullable: false),
                     system = table.Column<string>(type: "TEXT", nullable: false),
                     idempotency_key = table.Column<string>(type: "TEXT", nullable: false),
-                    received_at = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
+                    received_at = table.Column<DateTime>(type: "TEXT", nullable: false),
                     body = table.Column<string>(type: "TEXT", nullable: false),
                     status = table.Column<string>(type: "TEXT", nullable: false),
+                    claimed_at = table.Column<DateTime>(type: "TEXT", nullable: true),
                     sync_id = table.Column<long>(type: "INTEGER", nullable: true),
                     error = table.Column<string>(type: "TEXT", nullable: true),
-                    processed_at = table.Column<DateTimeOffset>(type: "TEXT", nullable: true)
+                    processed_at = table.Column<DateTime>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -252,7 +253,7 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                 {
                     key = table.Column<string>(type: "TEXT", nullable: false),
                     content = table.Column<string>(type: "TEXT", nullable: false),
-                    updated_at = table.Column<DateTimeOffset>(type: "TEXT", nullable: false)
+                    updated_at = table.Column<DateTime>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -268,7 +269,7 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                     version_id = table.Column<int>(type: "INTEGER", nullable: false),
                     approver = table.Column<string>(type: "TEXT", nullable: false),
                     side = table.Column<string>(type: "TEXT", nullable: false),
-                    at = table.Column<DateTimeOffset>(type: "TEXT", nullable: false)
+                    at = table.Column<DateTime>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {

@@ -1,0 +1,113 @@
+using Handoff.Data.Tests;
+using Microsoft.EntityFrameworkCore;
+
+namespace Handoff.Server.Tests.Cli;
+
+/// <summary>The verbs as a user runs them: the real executable, its output and exit code.</summary>
+public sealed class CommandLineTests
+{
+    private static string TempDb() => Path.Combine(Path.GetTempPath(), "handoff-tests", $"cli-{Guid.NewGuid():N}.db");
+
+    [Fact]
+    public async Task Demo_ingests_the_Acme_data_and_shows_the_start_date_example()
+    {
+        var work = Path.Combine(Path.GetTempPath(), $"handoff-demo-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(work);
+        var (exit, output) = await HandoffProcess.RunInAsync(work, "demo", "--workspace", Repository.AcmeWorkspace, "--today", "2026-11-27");
+        Assert.True(exit == 0, output);
+        Assert.True(File.Exists(Path.Combine(work, "data", "handoff.db")), "the demo keeps its database under ./data");
+        Assert.Contains("auto-approved as alice (HR) and ivan (IT)", output);
+        Assert.Contains("people: 37", output);
+        Assert.Contains("ats says 2027-01-04 (record C-26041); hris says 2027-01-11 (record 100131)", output);
+        Assert.Contains("findings (sources disagree): 2", output);
+        Assert.Contains("quarantined rows: 2", output);
+        Assert.Contains("Zoë O'Brien-Núñez", output);
+        Assert.Contains("keeps 2027-01-11, from hris record 100131", output);
+
+        // people show: every value with its source; the sensitive one masked.
+        var (showExit, show) = await HandoffProcess.RunInAsync(work, "people", "show", "100131");
+        Assert.True(showExit == 0, show);
+        Assert.Contains("start_date", show);
+        Assert.Contains("2027-01-11", show);
+        Assert.Contains("•••• (sensitive)", show);
+        Assert.DoesNotContain("1234531W", show); // her national id in workers.csv
+        Assert.Contains("person.pre_hire", show);
+
+        var (qExit, quarantine) = await HandoffProcess.RunInAsync(work, "quarantine", "list");
+        Assert.True(qExit == 0, quarantine);
+        Assert.Contains("workers.csv:18", quarantine);
+        Assert.Contains("Birth_Date", quarantine);
+    }
+
+    [Fact]
+    public async Task Apply_of_a_broken_workspace_names_each_place_and_changes_nothing()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"broken-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        foreach (var f in new[] { "systems.yaml", "charter.yaml" })
+            File.Copy(Path.Combine(Repository.AcmeWorkspace, f), Path.Combine(dir, f));
+        var dictionary = File.ReadAllText(Path.Combine(Repository.AcmeWorkspace, "dictionary.yaml"))
+            .Replace("    classification: sensitive\n    system_of_record: payroll", "    classification: secret\n    system_of_record: payroll", StringComparison.Ordinal)
+            .Replace("      hris: { field: Preferred_Name }", "      workday: { field: Preferred_Name }", StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(dir, "dictionary.yaml"), dictionary);
+        var db = TempDb();
+
+        var (exit, output) = await HandoffProcess.RunAsync("apply", "-f", dir, "--db", db);
+        Assert.Equal(1, exit);
+        Assert.Matches(@"dictionary\.yaml:\d+:\d+: .*secret", output);
+        Assert.Matches(@"dictionary\.yaml:\d+:\d+: .*workday", output);
+        Assert.Contains("nothing was changed", output);
+
+        await using var ctx = Data.DatabaseOptions.Parse(db).CreateContext();
+        Assert.Equal(0, await ctx.Systems.CountAsync());
+        Assert.Equal(0, await ctx.DictionaryVersions.CountAsync());
+    }
+
+    [Fact]
+    public async Task Sync_before_the_dictionary_is_signed_says_what_is_missing()
+    {
+        var db = TempDb();
+        Assert.Equal(0, (await HandoffProcess.RunAsync("apply", "-f", Repository.AcmeWorkspace, "--db", db, "--as", "hector")).ExitCode);
+        var (exit, output) = await HandoffProcess.RunAsync("sync", "hris", "--db", db);
+        Assert.Equal(1, exit);
+        Assert.Contains("needs one HR and one IT approval", output);
+
+        var (own, ownOutput) = await HandoffProcess.RunAsync("dictionary", "approve", "1", "--as", "hector", "--db", db);
+        Assert.Equal(1, own);
+        Assert.Contains("author", ownOutput);
+    }
+
+    [Fact]
+    public async Task Quarantined_rows_pass_on_retry_once_the_source_is_fixed()
+    {
+        var workspace = Path.Combine(Path.GetTempPath(), $"acme-{Guid.NewGuid():N}");
+        foreach (var file in Directory.EnumerateFiles(Repository.AcmeWorkspace, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(workspace, Path.GetRelativePath(Repository.AcmeWorkspace, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        var db = TempDb();
+        Assert.Equal(0, (await HandoffProcess.RunAsync("apply", "-f", workspace, "--db", db, "--as", "demo")).ExitCode);
+        Assert.Equal(0, (await HandoffProcess.RunAsync("dictionary", "approve", "1", "--as", "alice", "--db", db)).ExitCode);
+        Assert.Equal(0, (await HandoffProcess.RunAsync("dictionary", "approve", "1", "--as", "ivan", "--db", db)).ExitCode);
+        var (syncExit, sync) = await HandoffProcess.RunAsync("sync", "hris", "--db", db, "--today", "2026-11-27");
+        Assert.True(syncExit == 0, sync);
+        Assert.Contains("rejected 2", sync);
+
+        var workers = Path.Combine(workspace, "data", "hris", "workers.csv");
+        File.WriteAllText(workers, File.ReadAllText(workers).Replace(",31/02/1990,", ",02/28/1990,", StringComparison.Ordinal));
+        var (retryExit, retry) = await HandoffProcess.RunAsync("quarantine", "retry", "hris", "--db", db, "--today", "2026-11-27");
+        Assert.True(retryExit == 0, retry);
+        Assert.Contains("created 1", retry);
+        Assert.Contains("rejected 1", retry);
+
+        var (_, list) = await HandoffProcess.RunAsync("quarantine", "list", "--db", db);
+        Assert.Contains("workers.csv:26", list);
+        Assert.DoesNotContain("workers.csv:18", list);
+        Assert.Contains("1 row(s)", list);
+        var (showExit, show) = await HandoffProcess.RunAsync("people", "show", "100116", "--db", db);
+        Assert.True(showExit == 0, show);
+        Assert.Contains("1990-02-28", show);
+    }
+}
