@@ -54,7 +54,10 @@ public sealed record BenchData(int Size, string WorkspaceDirectory, string Worke
         var header = reader.Headers.ToArray();
         var writerOptions = CsvWriterOptions.Default with
         {
-            Separator = ',', NewLine = "\n", Injection = CsvInjection.None, FormatProvider = CultureInfo.InvariantCulture,
+            Separator = ',',
+            NewLine = "\n",
+            Injection = CsvInjection.None,
+            FormatProvider = CultureInfo.InvariantCulture,
         };
         using var writer = CsvWriter.Create(new FileStream(target, FileMode.Create, FileAccess.Write), writerOptions);
         writer.WriteHeader(header);
