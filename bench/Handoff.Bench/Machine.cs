@@ -5,7 +5,7 @@ using Npgsql;
 namespace Handoff.Bench;
 
 /// <summary>Where the figures were measured.</summary>
-public sealed record Machine(DateTime Date, int Cores, string Cpu, long RamBytes, string Runtime, string TempFileSystem, string? Postgres)
+public sealed record Machine(DateTime Date, int Cores, string Cpu, long RamBytes, string Runtime, string TempFileSystem, string? Postgres, string? LoadAverage)
 {
     public static async Task<Machine> DescribeAsync(BenchOptions options)
     {
@@ -16,8 +16,10 @@ public sealed record Machine(DateTime Date, int Cores, string Cpu, long RamBytes
         if (options.Providers.Contains(BenchOptions.Postgres))
             postgres = await PostgresServer.DescribeAsync(options.PostgresServer!);
         var drive = new DriveInfo(options.WorkDirectory.Length > 0 ? Path.GetPathRoot(options.WorkDirectory)! : "/");
+        // Other work on the machine skews every figure; the load average says how much there was.
+        var load = File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : null;
         return new Machine(DateTime.UtcNow, Environment.ProcessorCount, cpu, ram, RuntimeInformation.FrameworkDescription,
-            $"{options.WorkDirectory} on {drive.DriveFormat}", postgres);
+            $"{options.WorkDirectory} on {drive.DriveFormat}", postgres, load);
     }
 
     private static string? ReadProc(string file, string key)
@@ -39,6 +41,7 @@ public sealed record Machine(DateTime Date, int Cores, string Cpu, long RamBytes
             $"- date: {Date.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC",
             $"- machine: {Cores} cores (nproc), {Cpu}, {RamBytes / (1024.0 * 1024 * 1024):F1} GiB RAM",
             $"- runtime: {Runtime}, Release build",
+            $"- load average (1, 5, 15 min) when the run started: {LoadAverage ?? "unknown"}",
             $"- SQLite files: {TempFileSystem}",
         };
         if (Postgres is not null)
