@@ -33,7 +33,8 @@ public static class IngestionBenchmark
         await store.ApproveAsync(applied.ProposedDictionaryVersion!.Value, "alice", ct);
         await store.ApproveAsync(applied.ProposedDictionaryVersion!.Value, "ivan", ct);
         var workspace = (await store.LoadActiveAsync(ct)).Definition;
-        var sync = options.BatchSize is { } batch ? new SourceSync(database.Options, clock) { BatchSize = batch } : new SourceSync(database.Options, clock);
+        var keys = Handoff.Data.Security.KeyMaterial.From(Handoff.Core.Security.KeyRing.Generate());
+        var sync = options.BatchSize is { } batch ? new SourceSync(database.Options, clock, keys) { BatchSize = batch } : new SourceSync(database.Options, clock, keys);
 
         async Task SyncAsync(string phase, string file)
         {

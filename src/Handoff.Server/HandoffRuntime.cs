@@ -8,15 +8,27 @@ using Handoff.Data.Workspace;
 namespace Handoff.Server;
 
 /// <summary>The services of one Handoff database, shared by the CLI verbs and the web host.</summary>
-public sealed class HandoffRuntime(DatabaseOptions database, TimeProvider clock)
+public sealed class HandoffRuntime(DatabaseOptions database, TimeProvider clock, KeyMaterial keys)
 {
     public DatabaseOptions Database { get; } = database;
     public TimeProvider Clock { get; } = clock;
+    public KeyMaterial Keys { get; } = keys;
     public WorkspaceStore Workspace { get; } = new(database, clock);
-    public SourceSync Sync { get; } = new(database, clock);
-    public ScheduledChanges Scheduled { get; } = new(database, clock);
-    public ReviewQueue Review { get; } = new(database, clock);
+    public SourceSync Sync { get; } = new(database, clock, keys);
+    public ScheduledChanges Scheduled { get; } = new(database, clock, keys);
+    public ReviewQueue Review { get; } = new(database, clock, keys);
+    public RetentionPurge Retention { get; } = new(database, clock, keys);
     public ApiTokens Tokens { get; } = new(database, clock);
+
+    /// <summary>Opens a database for work: schema migrated, key ring opened (created on first start,
+    /// with a notice) and checked against the one this database was encrypted with — a different
+    /// ring refuses to start instead of returning garbage.</summary>
+    public static async Task<HandoffRuntime> OpenAsync(DatabaseOptions database, TimeProvider clock, Action<string>? notice, CancellationToken ct)
+    {
+        await database.MigrateAsync(ct);
+        var ring = await KeyRingCheck.OpenVerifiedAsync(database, null, notice, clock, ct);
+        return new HandoffRuntime(database, clock, KeyMaterial.From(ring.Ring));
+    }
 
     /// <summary>The database from <c>--db</c>, else <c>HANDOFF_DB</c>, else SQLite at <c>./data/handoff.db</c>.</summary>
     public static DatabaseOptions ResolveDatabase(string? option) =>

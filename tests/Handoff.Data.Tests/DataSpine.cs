@@ -1,7 +1,9 @@
 using Handoff.Connectors;
+using Handoff.Core.Security;
 using Handoff.Core.Sources;
 using Handoff.Core.Workspace;
 using Handoff.Data.People;
+using Handoff.Data.Security;
 using Handoff.Data.Sources;
 using Handoff.Data.Workspace;
 
@@ -17,12 +19,16 @@ public sealed class DataSpine
         Clock = clock;
         WorkspaceDir = workspaceDir;
         Workspace = new WorkspaceStore(database, clock);
-        Sync = new SourceSync(database, clock);
-        Scheduled = new ScheduledChanges(database, clock);
-        Review = new ReviewQueue(database, clock);
+        Keys = KeyMaterial.From(KeyRing.Generate());
+        Sync = new SourceSync(database, clock, Keys);
+        Scheduled = new ScheduledChanges(database, clock, Keys);
+        Review = new ReviewQueue(database, clock, Keys);
     }
 
     public DatabaseOptions Database { get; }
+
+    /// <summary>A key ring of this test's own: what is stored encrypted can only be read with it.</summary>
+    public KeyMaterial Keys { get; }
     public TestClock Clock { get; }
     public string WorkspaceDir { get; }
     public WorkspaceStore Workspace { get; }

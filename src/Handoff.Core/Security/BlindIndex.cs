@@ -20,11 +20,15 @@ public sealed class BlindIndex(KeyRing ring)
 
     /// <summary>The blind index of <paramref name="value"/> in <paramref name="context"/> (e.g. the
     /// field or correlation rule name: the same value in two contexts hashes differently).</summary>
-    public string Hash(string context, string value)
+    public string Hash(string context, string value) => Mac(context, Normalize(value ?? throw new ArgumentNullException(nameof(value))));
+
+    /// <summary>The same keyed hash without normalization: for content whose every character counts
+    /// (a record's canonical content, where a change of case is a change).</summary>
+    public string HashExact(string context, string value) => Mac(context, value ?? throw new ArgumentNullException(nameof(value)));
+
+    private string Mac(string context, string normalized)
     {
         ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(value);
-        var normalized = Normalize(value);
         var length = Encoding.UTF8.GetByteCount(context) + 1 + Encoding.UTF8.GetByteCount(normalized);
         byte[]? rented = null;
         Span<byte> input = length <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(length));

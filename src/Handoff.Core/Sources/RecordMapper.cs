@@ -44,6 +44,10 @@ public sealed class RecordMapper
 
     public string System => _system.Id;
 
+    /// <summary>A keyed hash for record content (HMAC under the installation's key): the hash is
+    /// stored, and a plain hash of content holding a national id could be reversed by guessing.</summary>
+    public Func<string, string>? KeyedHash { get; init; }
+
     /// <summary>The canonical fields this system carries.</summary>
     public IEnumerable<FieldDefinition> BoundFields => _bound.Select(b => b.Field);
 
@@ -101,7 +105,7 @@ public sealed class RecordMapper
             }
         }
 
-        mapped = new MappedRecord(_system.Id, key.Trim(), values, effectiveFrom, HashOf(values, effectiveFrom), location);
+        mapped = new MappedRecord(_system.Id, key.Trim(), values, effectiveFrom, HashOf(values, effectiveFrom, KeyedHash), location);
         return true;
     }
 
@@ -121,12 +125,14 @@ public sealed class RecordMapper
 
     /// <summary>A stable hash of the canonical content, so a re-sync skips unchanged records
     /// without touching the database.</summary>
-    public static string HashOf(IReadOnlyDictionary<string, string?> values, DateOnly? effectiveFrom)
+    public static string HashOf(IReadOnlyDictionary<string, string?> values, DateOnly? effectiveFrom, Func<string, string>? keyedHash = null)
     {
         var sb = new StringBuilder();
         foreach (var (k, v) in values.OrderBy(p => p.Key, StringComparer.Ordinal))
             sb.Append(k).Append('\u001f').Append(v ?? "\u0000").Append('\u001e');
         sb.Append(effectiveFrom?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())), 0, 16);
+        return keyedHash is null
+            ? Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())), 0, 16)
+            : keyedHash(sb.ToString());
     }
 }

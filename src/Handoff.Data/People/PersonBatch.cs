@@ -2,6 +2,7 @@ using Handoff.Core.Dictionary;
 using Handoff.Core.People;
 using Handoff.Core.Sources;
 using Handoff.Data.Events;
+using Handoff.Data.Security;
 using Handoff.Data.Sources;
 using Microsoft.EntityFrameworkCore;
 
@@ -18,8 +19,10 @@ public enum ApplyOutcome { Created, Updated, Unchanged, Held }
 /// by <see cref="BatchWriter"/> in the caller's transaction, without EF's change tracking), else
 /// they are added to the context.
 /// </summary>
-internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dictionary, DateTimeOffset now, List<object>? inserts = null) : ICorrelationIndex
+internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dictionary, FieldProtection protection, DateTimeOffset now, List<object>? inserts = null) : ICorrelationIndex
 {
+    public FieldProtection Protection => protection;
+
     private readonly Dictionary<(string Rule, string Value, Guid PersonId), PersonKeyRow> _keyRows = [];
     private readonly HashSet<PersonKeyRow> _newKeyRows = new(ReferenceEqualityComparer.Instance);
 
@@ -48,7 +51,7 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
         // Per rule, so that the lookup uses the (rule, value, person) primary key instead of scanning
         // every key of every person once per batch.
         var keyValues = dictionary.Correlation
-            .Select(rule => (Rule: rule.Name, Values: records.Select(r => Correlator.KeyValue(rule, r.Values)).OfType<string>().Distinct().ToList()))
+            .Select(rule => (Rule: rule.Name, Values: records.Select(r => Correlator.KeyValue(rule, protection.ForCorrelation(r.Values))).OfType<string>().Distinct().ToList()))
             .ToList();
 
         var personIds = new HashSet<Guid>();
@@ -125,7 +128,7 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
     /// <summary>Sends a record to the review queue (or refreshes the one already waiting).</summary>
     public void Hold(MappedRecord record, string kind, IReadOnlyList<Guid> candidates, string reason)
     {
-        var json = JsonDefaults.Serialize(HeldRecord.From(record));
+        var json = protection.SerializeHeld(HeldRecord.From(record));
         if (_openReviews.TryGetValue((record.System, record.NativeKey), out var existing))
         {
             existing.RecordJson = json;
@@ -179,13 +182,13 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
             _sourcesByPerson[person.Id].Add(link);
         }
         link.Hash = record.Hash;
-        link.ValuesJson = JsonDefaults.Serialize(record.Values);
+        link.ValuesJson = protection.SerializeValues(record.Values);
         link.ObservedAt = observedAt;
         link.EffectiveFrom = record.EffectiveFrom;
         link.Location = record.Location;
         _parsedLinkValues[link] = record.Values;
 
-        var before = created ? new Dictionary<string, ResolvedValue>() : JsonDefaults.Deserialize<Dictionary<string, ResolvedValue>>(person.ValuesJson);
+        var before = created ? new Dictionary<string, ResolvedValue>() : protection.DeserializeResolved(person.ValuesJson);
         var after = new Dictionary<string, ResolvedValue>(before.Count + 4);
         var changes = new List<FieldChange>();
         var sources = _sourcesByPerson[person.Id];
@@ -214,7 +217,7 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
                     NativeKey = record.NativeKey,
                     PersonId = person.Id,
                     Field = field.Name,
-                    CandidatesJson = JsonDefaults.Serialize(resolution.Conflicting.Select(o => new { o.System, o.Value })),
+                    CandidatesJson = JsonDefaults.Serialize(resolution.Conflicting.Select(o => new { o.System, Value = protection.IsSensitive(field.Name) ? "(sensitive)" : o.Value })),
                     Reason = $"{field.Name} is decided by hand and its sources disagree",
                     CreatedAt = now,
                 });
@@ -226,12 +229,12 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
         var today = PersonClock.Today(dictionary.Lifecycle, flat, now);
         var assessment = LifecyclePolicy.Assess(dictionary.Lifecycle, flat, today, previousState);
 
-        UpdateKeys(person.Id, flat);
+        UpdateKeys(person.Id, protection.ForCorrelation(flat));
 
         if (!created && changes.Count == 0 && previousState == assessment.State)
             return ApplyOutcome.Unchanged;
 
-        person.ValuesJson = JsonDefaults.Serialize(after);
+        person.ValuesJson = protection.SerializeResolved(after);
         person.DisplayName = DisplayName(flat);
         person.State = assessment.State.ToName();
         person.ReviewOn = assessment.ReviewOn;
@@ -257,7 +260,7 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
     public bool Reassess(Guid personId)
     {
         var person = _people[personId];
-        var values = JsonDefaults.Deserialize<Dictionary<string, ResolvedValue>>(person.ValuesJson)
+        var values = protection.DeserializeResolved(person.ValuesJson)
             .ToDictionary(p => p.Key, p => (string?)p.Value.Value);
         var previous = LifecycleStateNames.Parse(person.State);
         var assessment = LifecyclePolicy.Assess(dictionary.Lifecycle, values, PersonClock.Today(dictionary.Lifecycle, values, now), previous);
@@ -277,7 +280,7 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
     {
         if (_parsedLinkValues.TryGetValue(s, out var v))
             return v;
-        var parsed = JsonDefaults.Deserialize<Dictionary<string, string?>>(s.ValuesJson);
+        var parsed = protection.DeserializeValues(s.ValuesJson);
         _parsedLinkValues[s] = parsed;
         return parsed;
     }

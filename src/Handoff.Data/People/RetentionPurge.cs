@@ -1,29 +1,21 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
 using Handoff.Core.Dictionary;
 using Handoff.Core.People;
 using Handoff.Data.Events;
+using Handoff.Data.Security;
 using Microsoft.EntityFrameworkCore;
 
 namespace Handoff.Data.People;
 
-/// <summary>Turns a value into a stable pseudonym (the same value gives the same pseudonym, so
-/// counts and joins still work) without keeping the value.</summary>
-public interface IPseudonymizer
-{
-    string Pseudonymize(string field, string value);
-}
-
-/// <summary>HMAC-SHA256 under a secret key: without the key a pseudonym cannot be reversed by
-/// guessing likely values.</summary>
-public sealed class HmacPseudonymizer(byte[] key) : IPseudonymizer
+/// <summary>Pseudonyms: a keyed hash of the value (the installation's blind-index key), stable so that
+/// counts and joins still work, and not reversible by guessing likely values without the key.</summary>
+public static class Pseudonym
 {
     public const string Prefix = "pseudo:";
 
-    public string Pseudonymize(string field, string value) =>
-        Prefix + Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(field + "\u001f" + value)), 0, 16);
+    public static string Of(KeyMaterial keys, string field, string value) =>
+        Prefix + keys.Blind.HashExact("pseudonym/" + field, value)[..22];
 
     public static bool IsPseudonym(string value) => value.StartsWith(Prefix, StringComparison.Ordinal);
 }
@@ -40,7 +32,7 @@ public sealed record PurgeAction(Guid PersonId, IReadOnlyList<(string Field, str
 /// person, so a run can stop anywhere and the next run finishes the job; a value already pseudonymized
 /// or deleted is never due again, so a second run does nothing.
 /// </summary>
-public sealed class RetentionPurge(DatabaseOptions database, TimeProvider clock, IPseudonymizer pseudonymizer)
+public sealed class RetentionPurge(DatabaseOptions database, TimeProvider clock, KeyMaterial keys)
 {
     /// <summary>The canonical field that says which jurisdiction a worker's data falls under.</summary>
     public const string JurisdictionField = "country";
@@ -57,19 +49,20 @@ public sealed class RetentionPurge(DatabaseOptions database, TimeProvider clock,
         await using (var db = database.CreateContext())
             ids = await db.People.Where(p => p.State == "terminated").OrderBy(p => p.Id).Select(p => p.Id).ToListAsync(ct);
 
+        var protection = new FieldProtection(dictionary, keys);
         foreach (var id in ids)
         {
             ct.ThrowIfCancellationRequested();
             await using var db = database.CreateContext();
             var person = await db.People.SingleAsync(p => p.Id == id, ct);
-            var values = JsonDefaults.Deserialize<Dictionary<string, ResolvedValue>>(person.ValuesJson);
+            var values = protection.DeserializeResolved(person.ValuesJson);
             var due = Due(dictionary, values, today);
             if (due.Count == 0)
                 continue;
 
             var remainingPersonal = dictionary.Fields.Any(f =>
                 f.Classification is Classification.Personal or Classification.Sensitive
-                && values.TryGetValue(f.Name, out var v) && !HmacPseudonymizer.IsPseudonym(v.Value)
+                && values.TryGetValue(f.Name, out var v) && !Pseudonym.IsPseudonym(v.Value)
                 && !due.Any(d => d.Field == f.Name));
             actions.Add(new PurgeAction(id, due, !remainingPersonal));
             if (dryRun)
@@ -78,7 +71,7 @@ public sealed class RetentionPurge(DatabaseOptions database, TimeProvider clock,
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             string? Replace(string field, string? value) => value is null ? null
                 : due.First(d => d.Field == field).Action == RetentionAction.Delete ? null
-                : HmacPseudonymizer.IsPseudonym(value) ? value : pseudonymizer.Pseudonymize(field, value);
+                : Pseudonym.IsPseudonym(value) ? value : Pseudonym.Of(keys, field, value);
 
             foreach (var (field, _, action) in due)
             {
@@ -87,7 +80,7 @@ public sealed class RetentionPurge(DatabaseOptions database, TimeProvider clock,
                 else
                     values[field] = values[field] with { Value = Replace(field, values[field].Value)! };
             }
-            person.ValuesJson = JsonDefaults.Serialize(values);
+            person.ValuesJson = protection.SerializeResolved(values);
             var purgedFields = due.Select(d => d.Field).ToHashSet();
             if (purgedFields.Contains("first_name") || purgedFields.Contains("last_name") || purgedFields.Contains("preferred_name"))
                 person.DisplayName = $"(purged {id.ToString()[..8]})";
@@ -96,7 +89,7 @@ public sealed class RetentionPurge(DatabaseOptions database, TimeProvider clock,
 
             foreach (var source in await db.SourceRecords.Where(s => s.PersonId == id).ToListAsync(ct))
             {
-                var said = JsonDefaults.Deserialize<Dictionary<string, string?>>(source.ValuesJson);
+                var said = protection.DeserializeValues(source.ValuesJson);
                 foreach (var field in purgedFields.Where(said.ContainsKey))
                 {
                     if (Replace(field, said[field]) is { } replaced)
@@ -104,7 +97,7 @@ public sealed class RetentionPurge(DatabaseOptions database, TimeProvider clock,
                     else
                         said.Remove(field);
                 }
-                source.ValuesJson = JsonDefaults.Serialize(said);
+                source.ValuesJson = protection.SerializeValues(said);
                 source.Location = "";
                 // The hash stays: the same row exported again is "unchanged" and does not bring the data back.
                 await db.PendingChanges.Where(p => p.System == source.System && p.NativeKey == source.NativeKey && p.AppliedAt == null)
@@ -155,7 +148,7 @@ public sealed class RetentionPurge(DatabaseOptions database, TimeProvider clock,
                 continue;
             if (policy.After.After(terminated) > today)
                 continue;
-            if (policy.Action == RetentionAction.Pseudonymize && HmacPseudonymizer.IsPseudonym(value.Value))
+            if (policy.Action == RetentionAction.Pseudonymize && Pseudonym.IsPseudonym(value.Value))
                 continue;
             due.Add((field.Name, policy.Name, policy.Action));
         }

@@ -1,4 +1,5 @@
 using Handoff.Core.Workspace;
+using Handoff.Data.Security;
 using Microsoft.EntityFrameworkCore;
 
 namespace Handoff.Data.People;
@@ -21,7 +22,7 @@ public abstract record ReviewDecision
 
 /// <summary>The review queue: what Handoff would not guess, and the decisions people make on it.
 /// A decision and its effect on the person commit together.</summary>
-public sealed class ReviewQueue(DatabaseOptions database, TimeProvider clock)
+public sealed class ReviewQueue(DatabaseOptions database, TimeProvider clock, KeyMaterial keys)
 {
     public async Task<IReadOnlyList<ReviewItemRow>> ListAsync(bool includeResolved, CancellationToken ct)
     {
@@ -42,12 +43,13 @@ public sealed class ReviewQueue(DatabaseOptions database, TimeProvider clock)
 
         if (item.Field is not null)
         {
-            await ResolveManualFieldAsync(db, workspace, item, decision, now, ct);
+            await ResolveManualFieldAsync(db, workspace, new FieldProtection(workspace.Dictionary, keys), item, decision, now, ct);
         }
         else
         {
-            var record = JsonDefaults.Deserialize<HeldRecord>(item.RecordJson).ToMapped();
-            var people = new PersonBatch(db, workspace.Dictionary, now);
+            var protection = new FieldProtection(workspace.Dictionary, keys);
+            var record = protection.DeserializeHeld(item.RecordJson).ToMapped();
+            var people = new PersonBatch(db, workspace.Dictionary, protection, now);
             switch (decision)
             {
                 case ReviewDecision.Link link:
@@ -81,7 +83,7 @@ public sealed class ReviewQueue(DatabaseOptions database, TimeProvider clock)
         return item;
     }
 
-    private static async Task ResolveManualFieldAsync(HandoffDbContext db, WorkspaceDefinition workspace, ReviewItemRow item, ReviewDecision decision, DateTimeOffset now, CancellationToken ct)
+    private static async Task ResolveManualFieldAsync(HandoffDbContext db, WorkspaceDefinition workspace, FieldProtection protection, ReviewItemRow item, ReviewDecision decision, DateTimeOffset now, CancellationToken ct)
     {
         switch (decision)
         {
@@ -90,13 +92,13 @@ public sealed class ReviewQueue(DatabaseOptions database, TimeProvider clock)
                 var source = await db.SourceRecords.AsNoTracking()
                     .FirstOrDefaultAsync(s => s.PersonId == person.Id && s.System == accept.System, ct)
                     ?? throw new ReviewException($"{accept.System} has no record for this person");
-                var said = JsonDefaults.Deserialize<Dictionary<string, string?>>(source.ValuesJson);
+                var said = protection.DeserializeValues(source.ValuesJson);
                 if (!said.TryGetValue(item.Field!, out var value) || value is null)
                     throw new ReviewException($"{accept.System} has no value for {item.Field}");
-                var values = JsonDefaults.Deserialize<Dictionary<string, Core.People.ResolvedValue>>(person.ValuesJson);
+                var values = protection.DeserializeResolved(person.ValuesJson);
                 var before = values.TryGetValue(item.Field!, out var old) ? old.Value : null;
                 values[item.Field!] = new Core.People.ResolvedValue(value, source.System, source.NativeKey, source.ObservedAt, source.EffectiveFrom);
-                person.ValuesJson = JsonDefaults.Serialize(values);
+                person.ValuesJson = protection.SerializeResolved(values);
                 person.UpdatedAt = now;
                 person.Version++;
                 if (before != value)

@@ -1,5 +1,6 @@
 using Handoff.Core.Sources;
 using Handoff.Core.Workspace;
+using Handoff.Data.Security;
 using Handoff.Data.Sources;
 using Microsoft.EntityFrameworkCore;
 
@@ -15,11 +16,12 @@ public sealed record TickReport(int ChangesApplied, int Transitions);
 /// termination date has arrived. Each pending change is applied in its own transaction with its
 /// "applied" mark, so a crash never applies one twice.
 /// </summary>
-public sealed class ScheduledChanges(DatabaseOptions database, TimeProvider clock)
+public sealed class ScheduledChanges(DatabaseOptions database, TimeProvider clock, KeyMaterial keys)
 {
     public async Task<TickReport> RunAsync(WorkspaceDefinition workspace, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
+        var protection = new FieldProtection(workspace.Dictionary, keys);
         var today = DateOnly.FromDateTime(now.UtcDateTime);
         var applied = 0;
         var transitions = 0;
@@ -35,13 +37,13 @@ public sealed class ScheduledChanges(DatabaseOptions database, TimeProvider cloc
             await using var db = database.CreateContext();
             var change = await db.PendingChanges.SingleAsync(p => p.Id == id, ct);
             var record = new MappedRecord(change.System, change.NativeKey,
-                JsonDefaults.Deserialize<Dictionary<string, string?>>(change.ValuesJson), change.EffectiveFrom, change.Hash, change.Location);
+                protection.DeserializeValues(change.ValuesJson), change.EffectiveFrom, change.Hash, change.Location);
             var link = await db.SourceRecords.AsNoTracking().FirstOrDefaultAsync(s => s.System == change.System && s.NativeKey == change.NativeKey, ct);
             change.AppliedAt = now;
             // A newer effective row already applied wins; this one only gets its mark.
             if (link is null || (link.EffectiveFrom ?? DateOnly.MinValue) <= change.EffectiveFrom)
             {
-                var people = new PersonBatch(db, workspace.Dictionary, now);
+                var people = new PersonBatch(db, workspace.Dictionary, protection, now);
                 await people.LoadAsync(change.System, [record], ct);
                 SourceSync.ApplyOne(people, workspace.Dictionary, record, now, workspace.FindSystem(change.System)?.CreatesPeople ?? false);
             }
@@ -60,7 +62,7 @@ public sealed class ScheduledChanges(DatabaseOptions database, TimeProvider cloc
         var changed = 0;
         foreach (var chunk in ids.Chunk(500))
         {
-            var people = new PersonBatch(tickDb, workspace.Dictionary, now);
+            var people = new PersonBatch(tickDb, workspace.Dictionary, protection, now);
             await people.LoadPeopleAsync(chunk, ct);
             foreach (var id in chunk)
             {

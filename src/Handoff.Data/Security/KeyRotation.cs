@@ -37,6 +37,8 @@ public sealed class KeyRotation(DatabaseOptions database, TimeProvider clock)
         new JsonColumn<SourceRecordRow, long>("source_records", "values_json", db => db.SourceRecords, r => r.Id, r => r.ValuesJson, (r, v) => r.ValuesJson = v),
         new JsonColumn<PendingChangeRow, long>("pending_changes", "values_json", db => db.PendingChanges, r => r.Id, r => r.ValuesJson, (r, v) => r.ValuesJson = v),
         new JsonColumn<ReviewItemRow, long>("review_items", "record_json", db => db.ReviewItems, r => r.Id, r => r.RecordJson, (r, v) => r.RecordJson = v),
+        new JsonColumn<QuarantineRow, long>("quarantine", "raw", db => db.Quarantine, r => r.Id, r => r.Raw, (r, v) => r.Raw = v),
+        new JsonColumn<WebhookDeliveryRow, Guid>("webhook_deliveries", "body", db => db.WebhookDeliveries, r => r.Id, r => r.Body, (r, v) => r.Body = v),
     ];
 
     /// <summary>Rotates the ring in the file at <paramref name="ringPath"/> (or continues an unfinished rotation).</summary>

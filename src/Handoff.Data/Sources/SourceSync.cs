@@ -4,6 +4,7 @@ using Handoff.Core.People;
 using Handoff.Core.Sources;
 using Handoff.Core.Workspace;
 using Handoff.Data.People;
+using Handoff.Data.Security;
 using Microsoft.EntityFrameworkCore;
 
 namespace Handoff.Data.Sources;
@@ -18,7 +19,7 @@ public sealed record SyncReport(long SyncId, string System, int Read, int Create
 /// events, quarantine) — a crash loses at most the open batch, and running the sync again redoes it
 /// without doubling anything because an applied record's hash makes it "unchanged".
 /// </summary>
-public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
+public sealed class SourceSync(DatabaseOptions database, TimeProvider clock, KeyMaterial keys)
 {
     public int BatchSize { get; init; } = 1000;
 
@@ -27,7 +28,8 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
     public async Task<SyncReport> RunAsync(WorkspaceDefinition workspace, string systemId, IAsyncEnumerable<SourceItem> items, string channel, CancellationToken ct, bool fullSnapshot = false)
     {
         var system = workspace.FindSystem(systemId) ?? throw new InvalidOperationException($"unknown system '{systemId}'");
-        var mapper = new RecordMapper(workspace.Dictionary, system);
+        var mapper = new RecordMapper(workspace.Dictionary, system) { KeyedHash = keys.ContentHash };
+        var protection = new FieldProtection(workspace.Dictionary, keys);
         var started = Stopwatch.StartNew();
         var now = clock.GetUtcNow();
         var today = DateOnly.FromDateTime(now.UtcDateTime);
@@ -76,13 +78,13 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
                     keysInBatch.Add(entry.Record.NativeKey);
                 if (batch.Count >= BatchSize)
                 {
-                    await ProcessBatchAsync(workspace.Dictionary, system, mapper, sync.Id, batch, known, pending, today, counts, ct);
+                    await ProcessBatchAsync(workspace.Dictionary, protection, system, mapper, sync.Id, batch, known, pending, today, counts, ct);
                     batch.Clear();
                     keysInBatch.Clear();
                 }
             }
             if (batch.Count > 0)
-                await ProcessBatchAsync(workspace.Dictionary, system, mapper, sync.Id, batch, known, pending, today, counts, ct);
+                await ProcessBatchAsync(workspace.Dictionary, protection, system, mapper, sync.Id, batch, known, pending, today, counts, ct);
             sync.Status = "completed";
         }
         catch (SourceFormatException e)
@@ -123,7 +125,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
     }
 
     private async Task ProcessBatchAsync(
-        DictionaryDefinition dictionary, SystemDefinition system, RecordMapper mapper, long syncId, List<Entry> items,
+        DictionaryDefinition dictionary, FieldProtection protection, SystemDefinition system, RecordMapper mapper, long syncId, List<Entry> items,
         Dictionary<string, (string Hash, DateOnly? Effective)> known, HashSet<(string, DateOnly, string)> pending,
         DateOnly today, Counts counts, CancellationToken ct)
     {
@@ -146,7 +148,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
                     Line = bad.Line,
                     Pointer = bad.Pointer,
                     Reason = bad.Reason,
-                    Raw = bad.Raw,
+                    Raw = JsonDefaults.Serialize(new { raw = keys.Cipher.Encrypt(bad.Raw, "raw") }),
                     CreatedAt = now,
                 });
                 continue;
@@ -164,7 +166,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
                     Pointer = native.Pointer,
                     Field = problem!.Field,
                     Reason = problem.Reason,
-                    Raw = JsonDefaults.Serialize(native.Values),
+                    Raw = protection.SerializeNative(system, native.Values),
                     CreatedAt = now,
                 });
                 continue;
@@ -186,7 +188,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
                             NativeKey = record.NativeKey,
                             EffectiveFrom = eff,
                             Hash = record.Hash,
-                            ValuesJson = JsonDefaults.Serialize(record.Values),
+                            ValuesJson = protection.SerializeValues(record.Values),
                             Location = record.Location,
                             ObservedAt = now,
                         });
@@ -194,7 +196,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
                     else
                     {
                         existing.Hash = record.Hash;
-                        existing.ValuesJson = JsonDefaults.Serialize(record.Values);
+                        existing.ValuesJson = protection.SerializeValues(record.Values);
                         existing.Location = record.Location;
                         existing.ObservedAt = now;
                     }
@@ -212,7 +214,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
 
         if (toApply.Count > 0)
         {
-            var people = new PersonBatch(db, dictionary, now, inserts);
+            var people = new PersonBatch(db, dictionary, protection, now, inserts);
             await people.LoadAsync(mapper.System, toApply, ct);
             foreach (var record in toApply)
             {
@@ -243,10 +245,10 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
         if (people.IsHeld(record, out var waiting))
         {
             // Still waiting for a decision: keep the newest content, decide nothing.
-            waiting!.RecordJson = JsonDefaults.Serialize(HeldRecord.From(record));
+            waiting!.RecordJson = people.Protection.SerializeHeld(HeldRecord.From(record));
             return ApplyOutcome.Held;
         }
-        var decision = Correlator.Decide(dictionary.Correlation, record.System, record.NativeKey, record.Values, people);
+        var decision = Correlator.Decide(dictionary.Correlation, record.System, record.NativeKey, people.Protection.ForCorrelation(record.Values), people);
         switch (decision)
         {
             case CorrelationDecision.Match m:

@@ -40,8 +40,8 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
                     File.Delete(f);
         }
         TimeProvider clock = settings.Today is null ? TimeProvider.System : new PinnedClock(DateOnly.Parse(settings.Today, System.Globalization.CultureInfo.InvariantCulture));
-        var runtime = new HandoffRuntime(Data.DatabaseOptions.Parse(dbPath), clock);
-        await runtime.Database.MigrateAsync(ct);
+        var runtime = await HandoffRuntime.OpenAsync(Data.DatabaseOptions.Parse(dbPath), clock,
+            m => console.MarkupLineInterpolated($"[yellow]{m}[/]"), ct);
 
         console.Write(new Rule("[bold]Handoff demo: Acme Corp[/]").LeftJustified());
         console.MarkupLineInterpolated($"database: {dbPath} (SQLite); workspace: {workspaceDir}; today: {clock.GetUtcNow():yyyy-MM-dd}");

@@ -35,10 +35,10 @@ public abstract class HandoffCommand<TSettings> : AsyncCommand<TSettings> where 
         TimeProvider clock = settings.Today is null
             ? TimeProvider.System
             : new PinnedClock(DateOnly.ParseExact(settings.Today, "yyyy-MM-dd", CultureInfo.InvariantCulture));
-        var runtime = new HandoffRuntime(HandoffRuntime.ResolveDatabase(settings.Database), clock);
         try
         {
-            await runtime.Database.MigrateAsync(cancellationToken);
+            var runtime = await HandoffRuntime.OpenAsync(HandoffRuntime.ResolveDatabase(settings.Database), clock,
+                m => Console.MarkupLineInterpolated($"[yellow]{m}[/]"), cancellationToken);
             return await RunAsync(runtime, settings, cancellationToken);
         }
         catch (Exception e) when (e is WorkspaceStateException or ApprovalRefusedException or ReviewException or Core.Sources.SourceFormatException

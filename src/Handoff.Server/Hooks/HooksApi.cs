@@ -109,7 +109,8 @@ public static class HooksApi
             System = system,
             IdempotencyKey = idempotencyKey,
             ReceivedAt = runtime.Clock.GetUtcNow(),
-            Body = System.Text.Encoding.UTF8.GetString(body),
+            // The body holds HR data (national ids, salaries): it is stored encrypted, like every value at rest.
+            Body = WebhookBody.Seal(runtime.Keys, System.Text.Encoding.UTF8.GetString(body)),
         };
         db.WebhookDeliveries.Add(delivery);
         try

@@ -87,7 +87,7 @@ public sealed class WebhookDeliveryWorker(HandoffRuntime runtime, WebhookSignal 
         try
         {
             var workspace = await runtime.Workspace.LoadActiveAsync(ct);
-            var items = JsonRecordReader.Read(Encoding.UTF8.GetBytes(body), $"delivery {id}");
+            var items = JsonRecordReader.Read(Encoding.UTF8.GetBytes(WebhookBody.Open(runtime.Keys, body)), $"delivery {id}");
             var report = await runtime.Sync.RunAsync(workspace.Definition, system, ToAsync(items), "webhook", ct);
             syncId = report.SyncId;
             status = "processed";

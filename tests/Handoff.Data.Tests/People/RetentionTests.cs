@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Handoff.Data.People;
 using Microsoft.EntityFrameworkCore;
 
@@ -27,7 +26,7 @@ public sealed class RetentionTests
         var spine = await DataSpine.StartAsync(provider);
         await spine.SyncRecordsAsync("hris", Leaver("940001", "IE", "01/30/2026"), Leaver("940002", "US", "01/30/2026"));
         await spine.SyncRecordsAsync("payroll", new Dictionary<string, string?> { ["EmpNo"] = "940002", ["Salary"] = "91000", ["Currency"] = "USD" });
-        return (spine, new RetentionPurge(spine.Database, spine.Clock, new HmacPseudonymizer(RandomNumberGenerator.GetBytes(32))));
+        return (spine, new RetentionPurge(spine.Database, spine.Clock, spine.Keys));
     }
 
     [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
@@ -55,8 +54,8 @@ public sealed class RetentionTests
 
         var (row, values) = await spine.PersonByKeyAsync("employee_id", "940001");
         Assert.Equal("purged", row.State);
-        Assert.StartsWith(HmacPseudonymizer.Prefix, values["first_name"].Value);
-        Assert.StartsWith(HmacPseudonymizer.Prefix, values["national_id"].Value);
+        Assert.StartsWith(Pseudonym.Prefix, values["first_name"].Value);
+        Assert.StartsWith(Pseudonym.Prefix, values["national_id"].Value);
         Assert.Equal("Sales", values["department"].Value);
         Assert.DoesNotContain("Róisín", row.DisplayName);
 
@@ -76,7 +75,7 @@ public sealed class RetentionTests
         // Idempotent: nothing is due any more, and the same HRIS row read again does not bring the data back.
         Assert.Empty(await purge.RunAsync(spine.Definition.Dictionary, dryRun: false, default));
         await spine.SyncRecordsAsync("hris", Leaver("940001", "IE", "01/30/2026"));
-        Assert.StartsWith(HmacPseudonymizer.Prefix, (await spine.PersonByKeyAsync("employee_id", "940001")).Values["first_name"].Value);
+        Assert.StartsWith(Pseudonym.Prefix, (await spine.PersonByKeyAsync("employee_id", "940001")).Values["first_name"].Value);
     }
 
     [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
@@ -87,7 +86,7 @@ public sealed class RetentionTests
         await purge.RunAsync(spine.Definition.Dictionary, dryRun: false, default);
 
         var (row, values) = await spine.PersonByKeyAsync("employee_id", "940002");
-        Assert.StartsWith(HmacPseudonymizer.Prefix, values["first_name"].Value);
+        Assert.StartsWith(Pseudonym.Prefix, values["first_name"].Value);
         Assert.Equal("91000", values["salary"].Value); // us-payroll-7y keeps it
         Assert.Equal("terminated", row.State); // salary is still personal data under a legal hold
 
