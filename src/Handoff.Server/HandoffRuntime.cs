@@ -23,10 +23,10 @@ public sealed class HandoffRuntime(DatabaseOptions database, TimeProvider clock,
     /// <summary>Opens a database for work: schema migrated, key ring opened (created on first start,
     /// with a notice) and checked against the one this database was encrypted with — a different
     /// ring refuses to start instead of returning garbage.</summary>
-    public static async Task<HandoffRuntime> OpenAsync(DatabaseOptions database, TimeProvider clock, Action<string>? notice, CancellationToken ct)
+    public static async Task<HandoffRuntime> OpenAsync(DatabaseOptions database, TimeProvider clock, string? keysDirectory, Action<string>? notice, CancellationToken ct)
     {
         await database.MigrateAsync(ct);
-        var ring = await KeyRingCheck.OpenVerifiedAsync(database, null, notice, clock, ct);
+        var ring = await KeyRingCheck.OpenVerifiedAsync(database, keysDirectory, notice, clock, ct);
         return new HandoffRuntime(database, clock, KeyMaterial.From(ring.Ring));
     }
 

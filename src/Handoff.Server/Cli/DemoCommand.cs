@@ -40,7 +40,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
                     File.Delete(f);
         }
         TimeProvider clock = settings.Today is null ? TimeProvider.System : new PinnedClock(DateOnly.Parse(settings.Today, System.Globalization.CultureInfo.InvariantCulture));
-        var runtime = await HandoffRuntime.OpenAsync(Data.DatabaseOptions.Parse(dbPath), clock,
+        var runtime = await HandoffRuntime.OpenAsync(Data.DatabaseOptions.Parse(dbPath), clock, settings.KeysDir,
             m => console.MarkupLineInterpolated($"[yellow]{m}[/]"), ct);
 
         console.Write(new Rule("[bold]Handoff demo: Acme Corp[/]").LeftJustified());

@@ -14,6 +14,10 @@ public class HandoffSettings : CommandSettings
     [Description("SQLite file or PostgreSQL connection string (Host=…; or postgres://…). Default: $HANDOFF_DB, else data/handoff.db.")]
     public string? Database { get; init; }
 
+    [CommandOption("--keys-dir <DIR>")]
+    [Description("Folder of keyring.json. Default: $HANDOFF_KEYS_DIR, else data/keys. $HANDOFF_KEYRING (the whole ring, base64) wins over both.")]
+    public string? KeysDir { get; init; }
+
     [CommandOption("--today <DATE>")]
     [Description("Pin the clock to this day (yyyy-MM-dd), for demos and what-if runs.")]
     public string? Today { get; init; }
@@ -37,7 +41,7 @@ public abstract class HandoffCommand<TSettings> : AsyncCommand<TSettings> where 
             : new PinnedClock(DateOnly.ParseExact(settings.Today, "yyyy-MM-dd", CultureInfo.InvariantCulture));
         try
         {
-            var runtime = await HandoffRuntime.OpenAsync(HandoffRuntime.ResolveDatabase(settings.Database), clock,
+            var runtime = await HandoffRuntime.OpenAsync(HandoffRuntime.ResolveDatabase(settings.Database), clock, settings.KeysDir,
                 m => Console.MarkupLineInterpolated($"[yellow]{m}[/]"), cancellationToken);
             return await RunAsync(runtime, settings, cancellationToken);
         }

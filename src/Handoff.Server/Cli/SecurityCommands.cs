@@ -8,12 +8,7 @@ using Spectre.Console.Cli;
 
 namespace Handoff.Server.Cli;
 
-public class KeysSettings : HandoffSettings
-{
-    [CommandOption("--keys-dir <DIR>")]
-    [Description("Folder of keyring.json. Default: $HANDOFF_KEYS_DIR, else data/keys. $HANDOFF_KEYRING (the whole ring, base64) wins over both.")]
-    public string? KeysDir { get; init; }
-}
+public class KeysSettings : HandoffSettings;
 
 public sealed class KeysRotateSettings : KeysSettings
 {
