@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Handoff.Core.Audit;
 using Handoff.Data;
+using Handoff.Data.Audit;
 using Handoff.Data.People;
 using Handoff.Data.Sources;
 using Handoff.Data.Workspace;
@@ -15,6 +17,15 @@ public sealed class HandoffRuntime(DatabaseOptions database, TimeProvider clock)
     public SourceSync Sync { get; } = new(database, clock);
     public ScheduledChanges Scheduled { get; } = new(database, clock);
     public ReviewQueue Review { get; } = new(database, clock);
+
+    /// <summary>The audit log, signing checkpoints with the key in <c>$HANDOFF_KEYS_DIR/audit.key</c>
+    /// (default <c>./data/keys</c>), created on first use.</summary>
+    public AuditLog Audit => _audit ??= new AuditLog(Database, AuditKey, Clock);
+
+    public AuditKeyFile AuditKey => _auditKey ??= AuditKeyFile.OpenOrCreate();
+
+    private AuditLog? _audit;
+    private AuditKeyFile? _auditKey;
 
     /// <summary>The database from <c>--db</c>, else <c>HANDOFF_DB</c>, else SQLite at <c>./data/handoff.db</c>.</summary>
     public static DatabaseOptions ResolveDatabase(string? option) =>
