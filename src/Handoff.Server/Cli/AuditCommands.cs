@@ -116,12 +116,19 @@ public sealed class AuditExportCommand : HandoffCommand<AuditExportSettings>
         string? person = null;
         if (settings.Person is { } reference)
         {
-            if (Guid.TryParse(reference, out var id))
-                person = id.ToString();
-            else
+            // A person's entries outlive the person (purge keeps the log): an id that matches no one
+            // is still a valid filter.
+            person = Guid.TryParse(reference, out var id) ? id.ToString() : reference;
+            if (!Guid.TryParse(reference, out _))
             {
                 await using var db = runtime.Database.CreateContext();
-                person = (await PersonLookup.FindAsync(db, reference, ct)).Id.ToString();
+                try
+                {
+                    person = (await PersonLookup.FindAsync(db, reference, ct)).Id.ToString();
+                }
+                catch (HandoffCliException)
+                {
+                }
             }
         }
         var query = new AuditExportQuery(settings.FromTime, settings.ToTime, person, settings.System);
