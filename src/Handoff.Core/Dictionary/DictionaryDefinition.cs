@@ -12,7 +12,8 @@ public enum ConflictRuleKind { SystemOfRecord, Priority, MostRecent, Manual }
 /// on_create writes only when the account is created, if_empty never overwrites.</summary>
 public enum WriteStrength { Enforce, OnCreate, IfEmpty }
 
-/// <summary>The versioned part of the workspace: fields, correlation rules and lifecycle rules.
+/// <summary>The versioned part of the workspace: fields, correlation rules, lifecycle rules and
+/// retention policies.
 /// A version takes effect only after one HR and one IT approver signed it.</summary>
 public sealed record DictionaryDefinition(
     IReadOnlyList<FieldDefinition> Fields,
@@ -20,6 +21,21 @@ public sealed record DictionaryDefinition(
     LifecycleRules Lifecycle)
 {
     public FieldDefinition? FindField(string name) => Fields.FirstOrDefault(f => f.Name == name);
+
+    /// <summary>Retention policies for terminated workers' data.</summary>
+    public IReadOnlyList<RetentionPolicy> Retention { get; init; } = [];
+
+    /// <summary>The policy that decides a field's fate for a person in <paramref name="country"/>, or null
+    /// when none covers it (then the field is kept).</summary>
+    public RetentionPolicy? RetentionFor(FieldDefinition field, string? country)
+    {
+        // The most specific policy decides: one naming the field beats one naming its classification,
+        // one for the person's jurisdiction beats one for everyone; between equals the longest wins.
+        return Retention.Where(p => p.AppliesTo(country) && p.Covers(field))
+            .OrderByDescending(p => (p.Fields.Contains(field.Name) ? 2 : 0) + (p.Countries.Count > 0 ? 1 : 0))
+            .ThenByDescending(p => p.After.After(DateOnly.MinValue))
+            .FirstOrDefault();
+    }
 
     public static DictionaryDefinition Empty { get; } = new([], [], LifecycleRules.Default);
 }
@@ -88,4 +104,62 @@ public sealed record LifecycleRules(
 {
     public static LifecycleRules Default { get; } =
         new("start_date", "termination_date", "offer_status", ["accepted"], "on_leave", "worker_type", "time_zone");
+}
+
+public enum RetentionAction { Pseudonymize, Delete }
+
+/// <summary>A span of time written in the dictionary (<c>6 months</c>, <c>7 years</c>, <c>90 days</c>).</summary>
+public sealed record RetentionPeriod(int Count, RetentionUnit Unit)
+{
+    public DateOnly After(DateOnly start) => Unit switch
+    {
+        RetentionUnit.Days => start.AddDays(Count),
+        RetentionUnit.Months => start.AddMonths(Count),
+        _ => start.AddYears(Count),
+    };
+
+    public override string ToString() => $"{Count} {Unit.ToString().ToLowerInvariant()}";
+
+    public static bool TryParse(string text, out RetentionPeriod? period)
+    {
+        period = null;
+        var parts = text.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length != 2 || !int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n <= 0)
+            return false;
+        RetentionUnit? unit = parts[1].ToLowerInvariant() switch
+        {
+            "day" or "days" => RetentionUnit.Days,
+            "month" or "months" => RetentionUnit.Months,
+            "year" or "years" => RetentionUnit.Years,
+            _ => null,
+        };
+        if (unit is null)
+            return false;
+        period = new RetentionPeriod(n, unit.Value);
+        return true;
+    }
+}
+
+public enum RetentionUnit { Days, Months, Years }
+
+/// <summary>
+/// How long a terminated worker's data is kept, per jurisdiction (the person's country) and per
+/// classification or named fields. The clock starts at the termination date. For each field the most
+/// specific policy decides (see <see cref="DictionaryDefinition.RetentionFor"/>): a legal obligation to
+/// keep named payroll fields beats a general rule to forget personal data, and a jurisdiction's own
+/// limit beats the global default.
+/// </summary>
+public sealed record RetentionPolicy(
+    string Name,
+    IReadOnlyList<string> Countries,
+    IReadOnlyList<Classification> Classifications,
+    IReadOnlyList<string> Fields,
+    RetentionPeriod After,
+    RetentionAction Action)
+{
+    public SourceSpan? At { get; init; }
+
+    public bool AppliesTo(string? country) => Countries.Count == 0 || (country is not null && Countries.Contains(country, StringComparer.OrdinalIgnoreCase));
+
+    public bool Covers(FieldDefinition field) => Fields.Contains(field.Name) || Classifications.Contains(field.Classification);
 }

@@ -83,6 +83,9 @@ public sealed class RecordMapper
             }
             if (!ValueConverter.TryToCanonical(field, binding, raw, out var canonical, out var error))
             {
+                // A sensitive value never reaches a message, a log or the quarantine reason.
+                if (field.Classification == Classification.Sensitive && !string.IsNullOrEmpty(raw))
+                    error = error!.Replace(raw.Trim(), "(sensitive value)", StringComparison.Ordinal).Replace(raw, "(sensitive value)", StringComparison.Ordinal);
                 problem = new RecordProblem(binding.Native, $"{error} (field {field.Name})");
                 return false;
             }

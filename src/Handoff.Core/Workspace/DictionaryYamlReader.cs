@@ -6,7 +6,9 @@ namespace Handoff.Core.Workspace;
 /// workspace loader and by stored dictionary versions, which are kept as YAML text.</summary>
 internal static class DictionaryYamlReader
 {
-    private static readonly string[] TopKeys = ["fields", "correlation", "lifecycle"];
+    private static readonly string[] TopKeys = ["fields", "correlation", "lifecycle", "retention"];
+
+    private static readonly string[] RetentionKeys = ["name", "countries", "classifications", "fields", "after", "action"];
 
     private static readonly string[] FieldKeys =
         ["name", "label", "type", "classification", "required", "values", "system_of_record", "writers", "conflict", "bindings"];
@@ -72,7 +74,45 @@ internal static class DictionaryYamlReader
         }
 
         var lifecycle = ParseLifecycle(y, top["lifecycle"], names);
-        return new DictionaryDefinition(fields, correlation, lifecycle);
+        var retention = ParseRetention(y, top["retention"], names);
+        return new DictionaryDefinition(fields, correlation, lifecycle) { Retention = retention };
+    }
+
+    private static List<RetentionPolicy> ParseRetention(YamlShapeReader y, YamlTreeNode? node, HashSet<string> names)
+    {
+        var result = new List<RetentionPolicy>();
+        var seen = new HashSet<string>();
+        foreach (var item in y.Sequence(node, "retention"))
+        {
+            var f = y.Mapping(item, "retention policy", RetentionKeys, ["name", "after", "action"]);
+            if (f is null)
+                continue;
+            var name = y.Id(f["name"], "retention policy name");
+            if (name is not null && !seen.Add(name))
+                y.Error(f["name"]!, $"duplicate retention policy \"{name}\"");
+            var countries = f.Has("countries") ? y.TextList(f["countries"], "countries") : [];
+            var classifications = new List<Classification>();
+            foreach (var c in y.Sequence(f["classifications"], "classifications"))
+            {
+                if (y.Enum<Classification>(c, "classification") is { } value)
+                    classifications.Add(value);
+            }
+            var fields = new List<string>();
+            foreach (var n in y.Sequence(f["fields"], "fields"))
+            {
+                if (FieldReference(y, n, names, "retention") is { } field)
+                    fields.Add(field);
+            }
+            if (!f.Has("classifications") && !f.Has("fields"))
+                y.Error(item, "a retention policy needs classifications or fields");
+            RetentionPeriod? after = null;
+            if (y.Text(f["after"], "after", required: true) is { } text && !RetentionPeriod.TryParse(text, out after))
+                y.Error(f["after"]!, $"\"{text}\" is not a period: expected a number and days, months or years (e.g. 6 months)");
+            var action = y.Enum<RetentionAction>(f["action"], "action");
+            if (name is not null && after is not null && action is not null)
+                result.Add(new RetentionPolicy(name, countries, classifications, fields, after, action.Value) { At = y.Span(item) });
+        }
+        return result;
     }
 
     private static string? FieldReference(YamlShapeReader y, YamlTreeNode node, HashSet<string> names, string what)

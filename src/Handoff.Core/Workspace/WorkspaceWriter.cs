@@ -115,6 +115,27 @@ public static partial class WorkspaceWriter
         }
 
         WriteLifecycle(w, d.Lifecycle);
+
+        if (d.Retention.Count > 0)
+        {
+            w.Key("retention");
+            w.BeginList();
+            foreach (var p in d.Retention)
+            {
+                w.BeginMap();
+                w.Pair("name", p.Name);
+                if (p.Countries.Count > 0)
+                    w.FlowList("countries", p.Countries);
+                if (p.Classifications.Count > 0)
+                    w.FlowList("classifications", p.Classifications.Select(c => YamlNames.Of(c)));
+                if (p.Fields.Count > 0)
+                    w.FlowList("fields", p.Fields);
+                w.Pair("after", p.After.ToString());
+                w.Pair("action", YamlNames.Of(p.Action));
+                w.EndMap();
+            }
+            w.EndList();
+        }
         w.EndMap();
     });
 

@@ -148,6 +148,39 @@ public class WorkspaceLoaderTests
     }
 
     [Fact]
+    public void Retention_policies_are_checked_for_periods_fields_and_actions()
+    {
+        var result = TestWorkspace.Load(TestWorkspace.TwoSystems, """
+            fields:
+              - name: salary
+                type: number
+                classification: sensitive
+            retention:
+              - name: keep-pay
+                fields: [salary, bonus]
+                after: 7 yrs
+                action: shred
+            """);
+
+        ErrorAssert.Has(result, Dict, 7, 22, "retention names field \"bonus\", which is not defined");
+        ErrorAssert.Has(result, Dict, 8, 12, "\"7 yrs\" is not a period");
+        ErrorAssert.Has(result, Dict, 9, 13, "unknown action \"shred\"; expected one of pseudonymize, delete");
+    }
+
+    [Fact]
+    public void Retention_picks_the_most_specific_policy_for_a_field()
+    {
+        var d = WorkspaceLoader.Load(TestWorkspace.AcmeSample).Workspace!.Dictionary;
+        var salary = d.FindField("salary")!;
+        var name = d.FindField("first_name")!;
+        Assert.Equal("us-payroll-7y", d.RetentionFor(salary, "US")!.Name);
+        Assert.Equal("de-ie-personal-6m", d.RetentionFor(salary, "IE")!.Name);
+        Assert.Equal("personal-2y", d.RetentionFor(name, "US")!.Name);
+        Assert.Equal("de-ie-personal-6m", d.RetentionFor(name, "de")!.Name);
+        Assert.Null(d.RetentionFor(d.FindField("department")!, "US"));
+    }
+
+    [Fact]
     public void Duplicate_key_in_a_binding_map_is_reported()
     {
         var result = TestWorkspace.Load(TestWorkspace.TwoSystems, """

@@ -1,0 +1,181 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Handoff.Core.Dictionary;
+using Handoff.Core.People;
+using Handoff.Data.Events;
+using Microsoft.EntityFrameworkCore;
+
+namespace Handoff.Data.People;
+
+/// <summary>Turns a value into a stable pseudonym (the same value gives the same pseudonym, so
+/// counts and joins still work) without keeping the value.</summary>
+public interface IPseudonymizer
+{
+    string Pseudonymize(string field, string value);
+}
+
+/// <summary>HMAC-SHA256 under a secret key: without the key a pseudonym cannot be reversed by
+/// guessing likely values.</summary>
+public sealed class HmacPseudonymizer(byte[] key) : IPseudonymizer
+{
+    public const string Prefix = "pseudo:";
+
+    public string Pseudonymize(string field, string value) =>
+        Prefix + Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(field + "\u001f" + value)), 0, 16);
+
+    public static bool IsPseudonym(string value) => value.StartsWith(Prefix, StringComparison.Ordinal);
+}
+
+/// <summary>What retention did (or, in a dry run, would do) to one person. Names no personal data:
+/// the person id, the policies and the field names.</summary>
+public sealed record PurgeAction(Guid PersonId, IReadOnlyList<(string Field, string Policy, RetentionAction Action)> Fields, bool Purged);
+
+/// <summary>
+/// Applies the dictionary's retention policies to terminated workers: each field whose policy's period
+/// has run out since the termination date is pseudonymized or deleted — on the person, on every source
+/// record and future-dated change of theirs, in their findings, review items and event payloads — and
+/// the person becomes <c>purged</c> once no personal or sensitive value is left. One transaction per
+/// person, so a run can stop anywhere and the next run finishes the job; a value already pseudonymized
+/// or deleted is never due again, so a second run does nothing.
+/// </summary>
+public sealed class RetentionPurge(DatabaseOptions database, TimeProvider clock, IPseudonymizer pseudonymizer)
+{
+    /// <summary>The canonical field that says which jurisdiction a worker's data falls under.</summary>
+    public const string JurisdictionField = "country";
+
+    public async Task<IReadOnlyList<PurgeAction>> RunAsync(DictionaryDefinition dictionary, bool dryRun, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var actions = new List<PurgeAction>();
+        if (dictionary.Retention.Count == 0)
+            return actions;
+
+        List<Guid> ids;
+        await using (var db = database.CreateContext())
+            ids = await db.People.Where(p => p.State == "terminated").OrderBy(p => p.Id).Select(p => p.Id).ToListAsync(ct);
+
+        foreach (var id in ids)
+        {
+            ct.ThrowIfCancellationRequested();
+            await using var db = database.CreateContext();
+            var person = await db.People.SingleAsync(p => p.Id == id, ct);
+            var values = JsonDefaults.Deserialize<Dictionary<string, ResolvedValue>>(person.ValuesJson);
+            var due = Due(dictionary, values, today);
+            if (due.Count == 0)
+                continue;
+
+            var remainingPersonal = dictionary.Fields.Any(f =>
+                f.Classification is Classification.Personal or Classification.Sensitive
+                && values.TryGetValue(f.Name, out var v) && !HmacPseudonymizer.IsPseudonym(v.Value)
+                && !due.Any(d => d.Field == f.Name));
+            actions.Add(new PurgeAction(id, due, !remainingPersonal));
+            if (dryRun)
+                continue;
+
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            string? Replace(string field, string? value) => value is null ? null
+                : due.First(d => d.Field == field).Action == RetentionAction.Delete ? null
+                : HmacPseudonymizer.IsPseudonym(value) ? value : pseudonymizer.Pseudonymize(field, value);
+
+            foreach (var (field, _, action) in due)
+            {
+                if (action == RetentionAction.Delete)
+                    values.Remove(field);
+                else
+                    values[field] = values[field] with { Value = Replace(field, values[field].Value)! };
+            }
+            person.ValuesJson = JsonDefaults.Serialize(values);
+            var purgedFields = due.Select(d => d.Field).ToHashSet();
+            if (purgedFields.Contains("first_name") || purgedFields.Contains("last_name") || purgedFields.Contains("preferred_name"))
+                person.DisplayName = $"(purged {id.ToString()[..8]})";
+            person.UpdatedAt = now;
+            person.Version++;
+
+            foreach (var source in await db.SourceRecords.Where(s => s.PersonId == id).ToListAsync(ct))
+            {
+                var said = JsonDefaults.Deserialize<Dictionary<string, string?>>(source.ValuesJson);
+                foreach (var field in purgedFields.Where(said.ContainsKey))
+                {
+                    if (Replace(field, said[field]) is { } replaced)
+                        said[field] = replaced;
+                    else
+                        said.Remove(field);
+                }
+                source.ValuesJson = JsonDefaults.Serialize(said);
+                source.Location = "";
+                // The hash stays: the same row exported again is "unchanged" and does not bring the data back.
+                await db.PendingChanges.Where(p => p.System == source.System && p.NativeKey == source.NativeKey && p.AppliedAt == null)
+                    .ExecuteDeleteAsync(ct);
+            }
+
+            await db.Findings.Where(f => f.PersonId == id && purgedFields.Contains(f.Field)).ExecuteDeleteAsync(ct);
+            await db.ReviewItems.Where(r => r.PersonId == id)
+                .ExecuteUpdateAsync(u => u.SetProperty(r => r.RecordJson, "{}").SetProperty(r => r.CandidatesJson, "[]"), ct);
+
+            // Keys built from purged fields (names, personal email) would still identify the person.
+            var keyRules = dictionary.Correlation.Where(r => r.Fields.Any(purgedFields.Contains)).Select(r => r.Name).ToList();
+            await db.PersonKeys.Where(k => k.PersonId == id && keyRules.Contains(k.Rule)).ExecuteDeleteAsync(ct);
+
+            foreach (var e in await db.OutboxEvents.Where(e => e.PersonId == id).ToListAsync(ct))
+                e.PayloadJson = ScrubPayload(e.PayloadJson, purgedFields);
+
+            var policies = due.Select(d => d.Policy).Distinct().ToList();
+            if (!remainingPersonal)
+            {
+                person.State = LifecycleState.Purged.ToName();
+                person.ReviewOn = null;
+                db.OutboxEvents.Add(new OutboxEventRow
+                {
+                    PersonId = id,
+                    Type = "person.purged",
+                    OccurredAt = now,
+                    PayloadJson = JsonDefaults.Serialize(new { policies, fields = purgedFields.Count }),
+                });
+            }
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        return actions;
+    }
+
+    private static List<(string Field, string Policy, RetentionAction Action)> Due(
+        DictionaryDefinition dictionary, Dictionary<string, ResolvedValue> values, DateOnly today)
+    {
+        var due = new List<(string, string, RetentionAction)>();
+        if (!values.TryGetValue(dictionary.Lifecycle.TerminationDate, out var end)
+            || !DateOnly.TryParseExact(end.Value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var terminated))
+            return due;
+        var country = values.TryGetValue(JurisdictionField, out var c) ? c.Value : null;
+        foreach (var field in dictionary.Fields)
+        {
+            if (!values.TryGetValue(field.Name, out var value) || dictionary.RetentionFor(field, country) is not { } policy)
+                continue;
+            if (policy.After.After(terminated) > today)
+                continue;
+            if (policy.Action == RetentionAction.Pseudonymize && HmacPseudonymizer.IsPseudonym(value.Value))
+                continue;
+            due.Add((field.Name, policy.Name, policy.Action));
+        }
+        return due;
+    }
+
+    /// <summary>Drops the from/to values of purged fields from an event payload, keeping its shape.</summary>
+    private static string ScrubPayload(string json, HashSet<string> fields)
+    {
+        if (JsonNode.Parse(json) is not JsonObject payload || payload["changes"] is not JsonArray changes)
+            return json;
+        foreach (var change in changes.OfType<JsonObject>())
+        {
+            if (change["field"]?.GetValue<string>() is { } field && fields.Contains(field))
+            {
+                change.Remove("from");
+                change.Remove("to");
+                change["purged"] = true;
+            }
+        }
+        return payload.ToJsonString();
+    }
+}
