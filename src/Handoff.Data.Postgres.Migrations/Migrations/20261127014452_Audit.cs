@@ -127,6 +127,8 @@ namespace Handoff.Data.Postgres.Migrations.Migrations
                 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO handoff_app;
                 REVOKE UPDATE, DELETE, TRUNCATE ON audit_entries, audit_checkpoints FROM handoff_app;
                 GRANT SELECT, INSERT ON audit_entries, audit_checkpoints TO handoff_app;
+                ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO handoff_app;
+                ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO handoff_app;
                 """);
         }
 
