@@ -57,6 +57,19 @@ public sealed class AuditVerifyCommand : HandoffCommand<AuditVerifySettings>
     }
 }
 
+public sealed class AuditCheckpointCommand : HandoffCommand<HandoffSettings>
+{
+    protected override async Task<int> RunAsync(HandoffRuntime runtime, HandoffSettings settings, CancellationToken ct)
+    {
+        var checkpoint = await AuditVerifyCommand.OpenAudit(runtime, Console).CheckpointAsync(ct);
+        if (checkpoint is null)
+            Console.MarkupLine("nothing to sign: the log is empty or its last entry has a checkpoint already");
+        else
+            Console.MarkupLineInterpolated($"checkpoint signed at entry {checkpoint.Sequence} with key {checkpoint.KeyId}");
+        return 0;
+    }
+}
+
 public class AuditPeriodSettings : HandoffSettings
 {
     [CommandOption("--from <TIME>")]

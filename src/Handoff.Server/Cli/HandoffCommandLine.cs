@@ -62,6 +62,7 @@ public static class HandoffCommandLine
                 b.SetDescription("The tamper-evident audit log.");
                 b.AddCommand<AuditVerifyCommand>("verify").WithDescription("Walk the hash chain and its signed checkpoints; name the first entry edited, deleted, inserted or reordered.");
                 b.AddCommand<AuditExportCommand>("export").WithDescription("Export entries as CSV or JSON lines (streamed).");
+                b.AddCommand<AuditCheckpointCommand>("checkpoint").WithDescription("Sign a checkpoint at the last entry now (one is signed every 1,000 entries anyway).");
                 b.AddCommand<AuditCompletenessCommand>("completeness").WithDescription("Compare what changed in a period with what was logged.");
             });
             c.AddCommand<SyncsCommand>("syncs").WithDescription("Recent syncs with their counts.");

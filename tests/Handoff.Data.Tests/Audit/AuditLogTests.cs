@@ -355,6 +355,21 @@ public sealed class AuditLogTests
         var rights = await db.Database.SqlQueryRaw<string>(
             "SELECT privilege_type AS \"Value\" FROM information_schema.role_table_grants WHERE grantee = 'handoff_app' AND table_name = 'audit_entries' ORDER BY 1").ToListAsync();
         Assert.Equal(["INSERT", "SELECT"], rights);
+
+        // …and is refused before the trigger is even reached, while it may still append.
+        await using var tx = await db.Database.BeginTransactionAsync();
+        await db.Database.ExecuteSqlRawAsync("SET LOCAL ROLE handoff_app");
+        var denied = await Assert.ThrowsAsync<PostgresException>(() => db.Database.ExecuteSqlRawAsync("UPDATE audit_entries SET actor = 'x' WHERE sequence = 3"));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, denied.SqlState);
+        Assert.Contains("permission denied", denied.MessageText);
+        await tx.RollbackAsync();
+        await using var appDb = options.CreateContext();
+        await using var appTx = await appDb.Database.BeginTransactionAsync();
+        await appDb.Database.ExecuteSqlRawAsync("SET LOCAL ROLE handoff_app");
+        await new AuditLog(options, new TestKey(), Clock).AppendAsync(appDb, Draft(11));
+        await appDb.SaveChangesAsync();
+        await appTx.CommitAsync();
+        Assert.Equal(11, await appDb.AuditEntries.CountAsync());
     }
 
     private static MemoryStream Utf8(IEnumerable<string> lines) => new(Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"));

@@ -32,6 +32,10 @@ public sealed class AuditCommandTests
         Assert.True(exit == 0, output);
         Assert.Contains("50 entries, chain intact, 5 checkpoints verified", output);
 
+        (exit, output) = await HandoffProcess.RunInAsync(work, "audit", "checkpoint", "--db", db);
+        Assert.True(exit == 0, output);
+        Assert.Contains("nothing to sign", output);
+
         await using (var context = DatabaseOptions.ForSqliteFile(db).CreateContext())
             await context.Database.ExecuteSqlRawAsync("UPDATE audit_entries SET object_id = 'p-9' WHERE sequence = 23");
         (exit, output) = await HandoffProcess.RunInAsync(work, "audit", "verify", "--db", db);
