@@ -120,10 +120,12 @@ public sealed class AuditLog(DatabaseOptions database, IAuditSigningKey key, Tim
         return new(verifier.Entries, verifier.CheckpointsVerified, problem);
     }
 
-    /// <summary>Verifies a JSON-lines export. A contiguous export (no person/system filter) is checked
-    /// as a chain, against the database's checkpoints when given; a filtered one entry by entry.</summary>
-    public static async Task<AuditVerification> VerifyExportAsync(Stream jsonl, IEnumerable<AuditCheckpoint> checkpoints, Func<string, byte[]?> keys, CancellationToken ct = default)
+    /// <summary>Verifies a JSON-lines export. A contiguous export (the whole log or a period) is checked
+    /// as a chain from its first entry, against the checkpoints it crosses; an export filtered by person
+    /// or system (<paramref name="chained"/> false) entry by entry, each against its own hash.</summary>
+    public static async Task<AuditVerification> VerifyExportAsync(Stream jsonl, IEnumerable<AuditCheckpoint> checkpoints, Func<string, byte[]?> keys, CancellationToken ct = default, bool chained = true)
     {
+        long alone = 0;
         using var reader = new StreamReader(jsonl, Encoding.UTF8);
         AuditVerifier? verifier = null;
         long line = 0;
@@ -142,12 +144,19 @@ public sealed class AuditLog(DatabaseOptions database, IAuditSigningKey key, Tim
                 return new(verifier?.Entries ?? 0, verifier?.CheckpointsVerified ?? 0,
                     new(AuditProblemKind.Edited, 0, $"line {line} is not an audit entry: {e.Message}"));
             }
+            if (!chained)
+            {
+                if (AuditVerifier.CheckAlone(entry) is { } problem)
+                    return new(alone, 0, problem);
+                alone++;
+                continue;
+            }
             verifier ??= new AuditVerifier(checkpoints, keys, entry.Sequence, entry.Sequence == 1 ? AuditChain.GenesisHash : entry.PreviousHash);
             if (!verifier.Add(entry))
                 break;
         }
         if (verifier is null)
-            return new(0, 0, null);
+            return new(alone, 0, null);
         return new(verifier.Entries, verifier.CheckpointsVerified, verifier.Problem);
     }
 

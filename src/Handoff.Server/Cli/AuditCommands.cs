@@ -12,6 +12,10 @@ public sealed class AuditVerifySettings : HandoffSettings
     [CommandOption("--file <FILE>")]
     [Description("Verify a JSON-lines export instead of the database (checked against the database's signed checkpoints).")]
     public string? File { get; init; }
+
+    [CommandOption("--filtered")]
+    [Description("With --file: the export was filtered by --person or --system, so check each entry's own hash (gaps are expected).")]
+    public bool Filtered { get; init; }
 }
 
 public sealed class AuditVerifyCommand : HandoffCommand<AuditVerifySettings>
@@ -25,7 +29,7 @@ public sealed class AuditVerifyCommand : HandoffCommand<AuditVerifySettings>
             if (!System.IO.File.Exists(file))
                 throw new HandoffCliException($"no file {file}");
             await using var stream = System.IO.File.OpenRead(file);
-            result = await AuditLog.VerifyExportAsync(stream, await audit.CheckpointsAsync(ct), audit.KeyFor, ct);
+            result = await AuditLog.VerifyExportAsync(stream, await audit.CheckpointsAsync(ct), audit.KeyFor, ct, chained: !settings.Filtered);
         }
         else
         {

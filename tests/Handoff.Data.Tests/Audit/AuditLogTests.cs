@@ -296,6 +296,13 @@ public sealed class AuditLogTests
         Assert.True(intact.Intact, intact.Problem?.Message);
         Assert.Equal((12L, 2), (intact.Entries, intact.Checkpoints));
 
+        var filtered = await AuditLog.VerifyExportAsync(Utf8(person), checkpoints, log.KeyFor, chained: false);
+        Assert.True(filtered.Intact, filtered.Problem?.Message);
+        Assert.Equal(AuditProblemKind.Deleted, (await AuditLog.VerifyExportAsync(Utf8(person), checkpoints, log.KeyFor)).Problem!.Kind);
+        person[1] = person[1].Replace("Dept 6", "Dept 7", StringComparison.Ordinal);
+        var filteredTampered = await AuditLog.VerifyExportAsync(Utf8(person), checkpoints, log.KeyFor, chained: false);
+        Assert.Equal((AuditProblemKind.Edited, 6L), (filteredTampered.Problem!.Kind, filteredTampered.Problem.Sequence));
+
         all[6] = all[6].Replace("system:", "user:", StringComparison.Ordinal);
         var tampered = await AuditLog.VerifyExportAsync(Utf8(all), checkpoints, log.KeyFor);
         Assert.Equal((AuditProblemKind.Edited, 7L), (tampered.Problem!.Kind, tampered.Problem.Sequence));
