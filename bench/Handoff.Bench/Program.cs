@@ -1,1 +1,44 @@
+using System.Globalization;
+using Handoff.Bench;
+
+// Ingestion benchmark: initial import and re-syncs of the generated Acme HRIS file, per size and
+// provider. See bench/README.md for what each figure means.
+var options = BenchOptions.Parse(args);
+if (options is null)
+{
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return 2;
+}
+
+if (options.Providers.Contains(BenchOptions.Postgres))
+{
+    var problem = await PostgresServer.CheckAsync(options.PostgresServer);
+    if (problem is not null)
+    {
+        Console.Error.WriteLine($"PostgreSQL was requested but is not reachable: {problem}");
+        Console.Error.WriteLine("Give a server with --postgres \"Host=…;Username=…\" or HANDOFF_BENCH_POSTGRES, or run with --providers sqlite.");
+        return 3;
+    }
+}
+
+var machine = await Machine.DescribeAsync(options);
+Console.WriteLine(machine);
+var results = new List<PhaseResult>();
+foreach (var size in options.Sizes)
+{
+    var data = BenchData.Prepare(options.WorkDirectory, size);
+    foreach (var provider in options.Providers)
+    {
+        Console.Error.WriteLine($"== {size:N0} people on {provider}");
+        results.AddRange(await IngestionBenchmark.RunAsync(data, provider, options));
+    }
+}
+
+var report = Report.Markdown(machine, results);
+Console.WriteLine();
+Console.WriteLine(report);
+var file = Path.Combine(options.ResultsDirectory, $"ingestion-{DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}.md");
+Directory.CreateDirectory(options.ResultsDirectory);
+await File.WriteAllTextAsync(file, report);
+Console.Error.WriteLine($"written to {file}");
 return 0;

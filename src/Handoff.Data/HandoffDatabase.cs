@@ -1,4 +1,6 @@
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Handoff.Data;
 
@@ -41,7 +43,8 @@ public sealed record DatabaseOptions(DatabaseProvider Provider, string Connectio
         switch (Provider)
         {
             case DatabaseProvider.Sqlite:
-                builder.UseSqlite(ConnectionString, o => o.MigrationsAssembly(SqliteMigrationsAssembly));
+                builder.UseSqlite(ConnectionString, o => o.MigrationsAssembly(SqliteMigrationsAssembly))
+                    .AddInterceptors(SqlitePragmas.Instance);
                 break;
             case DatabaseProvider.Postgres:
                 builder.UseNpgsql(ConnectionString, o => o.MigrationsAssembly(PostgresMigrationsAssembly).MaxBatchSize(1000));
@@ -71,5 +74,33 @@ public sealed record DatabaseOptions(DatabaseProvider Provider, string Connectio
         await db.Database.MigrateAsync(ct);
         if (Provider == DatabaseProvider.Sqlite)
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+    }
+}
+
+/// <summary>
+/// Per-connection SQLite settings (pragmas other than journal_mode do not persist in the file).
+/// In WAL mode <c>synchronous=NORMAL</c> syncs at checkpoints instead of at every commit: a
+/// committed transaction survives a crash of the process (it is in the WAL file), only an OS crash
+/// or power loss can lose the last commits — never corrupt the database. A larger page cache
+/// keeps the indexes of a big import in memory.
+/// </summary>
+internal sealed class SqlitePragmas : DbConnectionInterceptor
+{
+    public static readonly SqlitePragmas Instance = new();
+
+    private const string Pragmas = "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;";
+
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = Pragmas;
+        command.ExecuteNonQuery();
+    }
+
+    public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = Pragmas;
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -3,6 +3,7 @@ using Handoff.Core.Audit;
 using Handoff.Data.Audit;
 using Handoff.Data.Events;
 using Handoff.Data.People;
+using Handoff.Data.Security;
 using Handoff.Data.Sources;
 using Handoff.Data.Workspace;
 using Microsoft.EntityFrameworkCore;
@@ -30,6 +31,8 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
     public DbSet<AuditEntryRow> AuditEntries => Set<AuditEntryRow>();
     public DbSet<AuditCheckpointRow> AuditCheckpoints => Set<AuditCheckpointRow>();
     public DbSet<AuditHeadRow> AuditHead => Set<AuditHeadRow>();
+    public DbSet<KeyCheckRow> KeyChecks => Set<KeyCheckRow>();
+    public DbSet<ApiTokenRow> ApiTokens => Set<ApiTokenRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -133,6 +136,25 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
             e.ToTable("audit_head");
             e.Property(h => h.Id).ValueGeneratedNever();
             e.HasData(new AuditHeadRow { Id = 1, Sequence = 0, Hash = AuditChain.GenesisHash });
+        });
+        b.Entity<KeyCheckRow>(e =>
+        {
+            e.ToTable("key_checks");
+            e.HasKey(k => k.KeyId);
+            e.Property(k => k.KeyId).HasMaxLength(32);
+            e.Property(k => k.Fingerprint).HasMaxLength(64);
+        });
+        b.Entity<ApiTokenRow>(e =>
+        {
+            e.ToTable("api_tokens");
+            e.Property(t => t.System).HasMaxLength(100);
+            e.Property(t => t.Name).HasMaxLength(200);
+            e.Property(t => t.Scopes).HasMaxLength(400);
+            e.Property(t => t.Hash).HasMaxLength(64);
+            e.Property(t => t.Prefix).HasMaxLength(16);
+            e.Property(t => t.CreatedBy).HasMaxLength(200);
+            e.HasIndex(t => t.Hash).IsUnique();
+            e.HasIndex(t => t.Prefix);
         });
 
         // snake_case columns, so hand-written SQL (reports, COPY, psql) reads naturally on both providers.

@@ -3,6 +3,7 @@ using Handoff.Core.Audit;
 using Handoff.Data;
 using Handoff.Data.Audit;
 using Handoff.Data.People;
+using Handoff.Data.Security;
 using Handoff.Data.Sources;
 using Handoff.Data.Workspace;
 
@@ -17,6 +18,7 @@ public sealed class HandoffRuntime(DatabaseOptions database, TimeProvider clock)
     public SourceSync Sync { get; } = new(database, clock);
     public ScheduledChanges Scheduled { get; } = new(database, clock);
     public ReviewQueue Review { get; } = new(database, clock);
+    public ApiTokens Tokens { get; } = new(database, clock);
 
     /// <summary>The audit log, signing checkpoints with the key in <c>$HANDOFF_KEYS_DIR/audit.key</c>
     /// (default <c>./data/keys</c>), created on first use.</summary>

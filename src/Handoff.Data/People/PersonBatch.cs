@@ -14,10 +14,23 @@ public enum ApplyOutcome { Created, Updated, Unchanged, Held }
 /// The people touched by one batch of source records, loaded with all their source records and
 /// keys in a few queries, then changed in memory and saved by the caller in one transaction.
 /// It is also the correlation index for the batch, so a record sees the people that earlier
-/// records of the same batch created.
+/// records of the same batch created. New rows go to <paramref name="inserts"/> when given (written
+/// by <see cref="BatchWriter"/> in the caller's transaction, without EF's change tracking), else
+/// they are added to the context.
 /// </summary>
-internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dictionary, DateTimeOffset now) : ICorrelationIndex
+internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dictionary, DateTimeOffset now, List<object>? inserts = null) : ICorrelationIndex
 {
+    private readonly Dictionary<(string Rule, string Value, Guid PersonId), PersonKeyRow> _keyRows = [];
+    private readonly HashSet<PersonKeyRow> _newKeyRows = new(ReferenceEqualityComparer.Instance);
+
+    private void Insert(object row)
+    {
+        if (inserts is null)
+            db.Add(row);
+        else
+            inserts.Add(row);
+    }
+
     private readonly Dictionary<Guid, PersonRow> _people = [];
     private readonly Dictionary<Guid, List<SourceRecordRow>> _sourcesByPerson = [];
     private readonly Dictionary<(string System, string Key), SourceRecordRow> _links = [];
@@ -32,9 +45,11 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
     public async Task LoadAsync(string system, IReadOnlyList<MappedRecord> records, CancellationToken ct)
     {
         var nativeKeys = records.Select(r => r.NativeKey).Distinct().ToList();
-        var keyValues = records
-            .SelectMany(r => dictionary.Correlation.Select(rule => Correlator.KeyValue(rule, r.Values)))
-            .OfType<string>().Distinct().ToList();
+        // Per rule, so that the lookup uses the (rule, value, person) primary key instead of scanning
+        // every key of every person once per batch.
+        var keyValues = dictionary.Correlation
+            .Select(rule => (Rule: rule.Name, Values: records.Select(r => Correlator.KeyValue(rule, r.Values)).OfType<string>().Distinct().ToList()))
+            .ToList();
 
         var personIds = new HashSet<Guid>();
         foreach (var chunk in nativeKeys.Chunk(500))
@@ -43,10 +58,13 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
             foreach (var l in links)
                 personIds.Add(l.PersonId);
         }
-        foreach (var chunk in keyValues.Chunk(500))
+        foreach (var (rule, values) in keyValues)
         {
-            var hits = await db.PersonKeys.Where(k => chunk.Contains(k.Value)).Select(k => k.PersonId).ToListAsync(ct);
-            personIds.UnionWith(hits);
+            foreach (var chunk in values.Chunk(500))
+            {
+                var hits = await db.PersonKeys.Where(k => k.Rule == rule && chunk.Contains(k.Value)).Select(k => k.PersonId).ToListAsync(ct);
+                personIds.UnionWith(hits);
+            }
         }
         await LoadPeopleAsync(personIds, ct);
 
@@ -78,7 +96,10 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
                 _links[(s.System, s.NativeKey)] = s;
             }
             foreach (var k in await db.PersonKeys.Where(k => chunk.Contains(k.PersonId)).ToListAsync(ct))
+            {
                 IndexKey(k.Rule, k.Value, k.PersonId);
+                _keyRows[(k.Rule, k.Value, k.PersonId)] = k;
+            }
             foreach (var f in await db.Findings.Where(f => f.Status == "open" && chunk.Contains(f.PersonId)).ToListAsync(ct))
                 _findings[f.PersonId].Add(f);
             foreach (var r in await db.ReviewItems.Where(r => r.Status == "open" && r.Field != null && r.PersonId != null && chunk.Contains(r.PersonId!.Value)).ToListAsync(ct))
@@ -121,7 +142,7 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
             Reason = reason,
             CreatedAt = now,
         };
-        db.ReviewItems.Add(item);
+        Insert(item);
         _openReviews[(record.System, record.NativeKey)] = item;
     }
 
@@ -139,7 +160,7 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
         else
         {
             person = new PersonRow { Id = Guid.CreateVersion7(now), CreatedAt = now, UpdatedAt = now };
-            db.People.Add(person);
+            Insert(person);
             _people[person.Id] = person;
             _sourcesByPerson[person.Id] = [];
             _keysByPerson[person.Id] = [];
@@ -153,7 +174,7 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
         if (link is null)
         {
             link = new SourceRecordRow { System = record.System, NativeKey = record.NativeKey, PersonId = person.Id };
-            db.SourceRecords.Add(link);
+            Insert(link);
             _links[(record.System, record.NativeKey)] = link;
             _sourcesByPerson[person.Id].Add(link);
         }
@@ -186,7 +207,7 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
             TrackFinding(person.Id, field, resolution);
             if (resolution.NeedsReview && _openManualReviews.Add((person.Id, field.Name)))
             {
-                db.ReviewItems.Add(new ReviewItemRow
+                Insert(new ReviewItemRow
                 {
                     Kind = "manual_conflict",
                     System = record.System,
@@ -285,7 +306,7 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
         if (open is null)
         {
             open = new FindingRow { PersonId = personId, Field = field.Name, Kind = "conflict", FirstSeen = now };
-            db.Findings.Add(open);
+            Insert(open);
             _findings[personId].Add(open);
         }
         open.DetailJson = detail;
@@ -304,14 +325,21 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
                 continue;
             if (old is not null)
             {
-                db.PersonKeys.Remove(db.PersonKeys.Local.FirstOrDefault(k => k.Rule == rule.Name && k.Value == old && k.PersonId == personId)
-                    ?? new PersonKeyRow { Rule = rule.Name, Value = old, PersonId = personId });
+                if (!_keyRows.Remove((rule.Name, old, personId), out var row))
+                    db.PersonKeys.Remove(new PersonKeyRow { Rule = rule.Name, Value = old, PersonId = personId });
+                else if (inserts is not null && _newKeyRows.Remove(row))
+                    inserts.Remove(row);
+                else
+                    db.PersonKeys.Remove(row);
                 _keys[(rule.Name, old)].Remove(personId);
                 held.Remove(rule.Name);
             }
             if (value is not null)
             {
-                db.PersonKeys.Add(new PersonKeyRow { Rule = rule.Name, Value = value, PersonId = personId });
+                var row = new PersonKeyRow { Rule = rule.Name, Value = value, PersonId = personId };
+                Insert(row);
+                _keyRows[(rule.Name, value, personId)] = row;
+                _newKeyRows.Add(row);
                 IndexKey(rule.Name, value, personId);
             }
         }
@@ -343,7 +371,7 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
     }
 
     private void Emit(Guid personId, string type, object payload) =>
-        db.OutboxEvents.Add(new OutboxEventRow { PersonId = personId, Type = type, PayloadJson = JsonDefaults.Serialize(payload), OccurredAt = now });
+        Insert(new OutboxEventRow { PersonId = personId, Type = type, PayloadJson = JsonDefaults.Serialize(payload), OccurredAt = now });
 
     private static string DisplayName(IReadOnlyDictionary<string, string?> v)
     {

@@ -53,16 +53,32 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
         }
 
         var counts = new Counts();
-        var batch = new List<SourceItem>(BatchSize);
+        // A batch holds the records that do something (apply, quarantine, schedule): a record whose
+        // content was already applied is counted as read and unchanged without taking a place in a
+        // batch, so a re-sync pays per change, not per batch of 1000 rows read. A record whose key is
+        // already in the open batch goes in too, so that it is decided after that row.
+        var batch = new List<Entry>(BatchSize);
+        var keysInBatch = new HashSet<string>(StringComparer.Ordinal);
         try
         {
             await foreach (var item in items.WithCancellation(ct))
             {
-                batch.Add(item);
+                var entry = Map(mapper, item);
+                if (entry.Record is { } record && !keysInBatch.Contains(record.NativeKey)
+                    && !(record.EffectiveFrom is { } eff && eff > today) && IsUnchanged(known, record))
+                {
+                    counts.Read++;
+                    counts.Unchanged++;
+                    continue;
+                }
+                batch.Add(entry);
+                if (entry.Record is not null)
+                    keysInBatch.Add(entry.Record.NativeKey);
                 if (batch.Count >= BatchSize)
                 {
                     await ProcessBatchAsync(workspace.Dictionary, system, mapper, sync.Id, batch, known, pending, today, counts, ct);
                     batch.Clear();
+                    keysInBatch.Clear();
                 }
             }
             if (batch.Count > 0)
@@ -95,22 +111,34 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
         return new SyncReport(sync.Id, systemId, counts.Read, counts.Created, counts.Updated, counts.Unchanged, counts.Rejected, counts.Held, counts.Scheduled, started.Elapsed);
     }
 
+    /// <summary>A record read and mapped (or why it cannot be used).</summary>
+    private readonly record struct Entry(SourceItem Item, MappedRecord? Record, RecordProblem? Problem);
+
+    private static Entry Map(RecordMapper mapper, SourceItem item)
+    {
+        if (item is not NativeRecord native)
+            return new Entry(item, null, null);
+        mapper.TryMap(native, out var record, out var problem);
+        return new Entry(item, record, problem);
+    }
+
     private async Task ProcessBatchAsync(
-        DictionaryDefinition dictionary, SystemDefinition system, RecordMapper mapper, long syncId, List<SourceItem> items,
+        DictionaryDefinition dictionary, SystemDefinition system, RecordMapper mapper, long syncId, List<Entry> items,
         Dictionary<string, (string Hash, DateOnly? Effective)> known, HashSet<(string, DateOnly, string)> pending,
         DateOnly today, Counts counts, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         await using var db = database.CreateContext();
         db.ChangeTracker.AutoDetectChangesEnabled = false;
+        var inserts = new List<object>(items.Count * 8);
         var toApply = new List<MappedRecord>();
-        foreach (var item in items)
+        foreach (var (item, mapped, problem) in items)
         {
             counts.Read++;
             if (item is UnreadableRow bad)
             {
                 counts.Rejected++;
-                db.Quarantine.Add(new QuarantineRow
+                inserts.Add(new QuarantineRow
                 {
                     SyncId = syncId,
                     System = mapper.System,
@@ -124,10 +152,10 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
                 continue;
             }
             var native = (NativeRecord)item;
-            if (!mapper.TryMap(native, out var record, out var problem))
+            if (mapped is not { } record)
             {
                 counts.Rejected++;
-                db.Quarantine.Add(new QuarantineRow
+                inserts.Add(new QuarantineRow
                 {
                     SyncId = syncId,
                     System = mapper.System,
@@ -142,7 +170,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
                 continue;
             }
 
-            if (record!.EffectiveFrom is { } eff && eff > today)
+            if (record.EffectiveFrom is { } eff && eff > today)
             {
                 // Future-dated: held until its day; the same row seen again is not stored twice.
                 counts.Scheduled++;
@@ -152,7 +180,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
                         p => p.System == record.System && p.NativeKey == record.NativeKey && p.EffectiveFrom == eff && p.AppliedAt == null, ct);
                     if (existing is null)
                     {
-                        db.PendingChanges.Add(new PendingChangeRow
+                        inserts.Add(new PendingChangeRow
                         {
                             System = record.System,
                             NativeKey = record.NativeKey,
@@ -184,7 +212,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
 
         if (toApply.Count > 0)
         {
-            var people = new PersonBatch(db, dictionary, now);
+            var people = new PersonBatch(db, dictionary, now, inserts);
             await people.LoadAsync(mapper.System, toApply, ct);
             foreach (var record in toApply)
             {
@@ -201,10 +229,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock)
             }
         }
 
-        db.ChangeTracker.DetectChanges();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        await BatchWriter.SaveAsync(db, inserts, ct);
     }
 
     /// <summary>Same content as what was applied, or an older effective row than the one applied

@@ -41,7 +41,8 @@ public abstract class HandoffCommand<TSettings> : AsyncCommand<TSettings> where 
             await runtime.Database.MigrateAsync(cancellationToken);
             return await RunAsync(runtime, settings, cancellationToken);
         }
-        catch (Exception e) when (e is WorkspaceStateException or ApprovalRefusedException or ReviewException or Core.Sources.SourceFormatException)
+        catch (Exception e) when (e is WorkspaceStateException or ApprovalRefusedException or ReviewException or Core.Sources.SourceFormatException
+            or Core.Security.KeyRingException or Data.Security.KeyRotationException or Data.Security.ApiTokenException)
         {
             throw new HandoffCliException(e.Message);
         }

@@ -66,6 +66,19 @@ public static class HandoffCommandLine
                 b.AddCommand<AuditCompletenessCommand>("completeness").WithDescription("Compare what changed in a period with what was logged.");
             });
             c.AddCommand<SyncsCommand>("syncs").WithDescription("Recent syncs with their counts.");
+            c.AddBranch("keys", b =>
+            {
+                b.SetDescription("The key ring that encrypts sensitive values at rest.");
+                b.AddCommand<KeysStatusCommand>("status").WithDescription("Key ids, the current key, how many values each encrypts.");
+                b.AddCommand<KeysRotateCommand>("rotate").WithDescription("Add a new current key, re-encrypt every value, remove keys nothing uses (resumable).");
+            });
+            c.AddBranch("tokens", b =>
+            {
+                b.SetDescription("API tokens for inbound systems (webhooks, SCIM).");
+                b.AddCommand<TokensCreateCommand>("create").WithDescription("Create a token for one system and scope(s); shown once.");
+                b.AddCommand<TokensListCommand>("list").WithDescription("List tokens (never their text).");
+                b.AddCommand<TokensRevokeCommand>("revoke").WithDescription("Revoke a token now.");
+            });
         });
         try
         {

@@ -1,4 +1,5 @@
 using Handoff.Connectors.Webhook;
+using Handoff.Data.Security;
 using Handoff.Data.Sources;
 using Handoff.Data.Workspace;
 using Microsoft.EntityFrameworkCore;
@@ -7,7 +8,8 @@ namespace Handoff.Server.Hooks;
 
 /// <summary>
 /// <c>POST /hooks/{system}</c>: signed HR change notifications. The delivery is checked (HMAC-SHA256
-/// over timestamp and raw body, five-minute replay window), stored once per idempotency key, and
+/// over timestamp and raw body, five-minute replay window, when the system has a webhook secret; an
+/// API token scoped <c>hooks:write</c> for the system otherwise), stored once per idempotency key, and
 /// answered <c>202 Accepted</c> with a status URL; <see cref="WebhookDeliveryWorker"/> then takes it
 /// through the same pipeline as a CSV drop.
 /// </summary>
@@ -41,12 +43,29 @@ public static class HooksApi
         var definition = workspace.Definition.FindSystem(system);
         if (definition is null)
             return Problem(404, "unknown system", $"no system '{system}' in the workspace");
+        // Credentials. A system with a webhook secret always needs the HMAC signature (it also proves
+        // the body and the time); an API token sent as well must be valid too. A system without a
+        // secret accepts deliveries only with an API token scoped hooks:write for that system.
         var secretVariable = definition.Setting("secret_env") ?? definition.Setting("webhook_secret_env");
+        var bearer = BearerToken(request);
+        string? secret = null;
         if (secretVariable is null)
-            return Problem(404, "webhooks not enabled", $"system '{system}' does not accept webhooks (no secret_env / webhook_secret_env in its config)");
-        var secret = Environment.GetEnvironmentVariable(secretVariable);
-        if (string.IsNullOrEmpty(secret))
-            return Problem(503, "webhook secret missing", $"the environment variable {secretVariable} that holds the secret for '{system}' is not set on this node");
+        {
+            if (bearer is null)
+                return Problem(404, "webhooks not enabled", $"system '{system}' has no webhook secret (secret_env / webhook_secret_env in its config); send an API token scoped {ApiTokens.HooksWrite} for it as Authorization: Bearer <token>");
+        }
+        else
+        {
+            secret = Environment.GetEnvironmentVariable(secretVariable);
+            if (string.IsNullOrEmpty(secret))
+                return Problem(503, "webhook secret missing", $"the environment variable {secretVariable} that holds the secret for '{system}' is not set on this node");
+        }
+        if (bearer is not null)
+        {
+            var check = await runtime.Tokens.AuthenticateAsync(bearer, system, ApiTokens.HooksWrite, ct);
+            if (!check.Allowed)
+                return Problem(401, "token refused", check.Refusal!);
+        }
 
         if (request.ContentLength > MaxBodyBytes)
             return Problem(413, "body too large", $"the body exceeds {MaxBodyBytes} bytes");
@@ -54,11 +73,14 @@ public static class HooksApi
         if (body is null)
             return Problem(413, "body too large", $"the body exceeds {MaxBodyBytes} bytes");
 
-        var refusal = WebhookSignature.Verify(secret,
-            request.Headers[WebhookSignature.TimestampHeader], request.Headers[WebhookSignature.SignatureHeader],
-            body, runtime.Clock.GetUtcNow());
-        if (refusal is not null)
-            return Problem(401, "signature refused", refusal);
+        if (secret is not null)
+        {
+            var refusal = WebhookSignature.Verify(secret,
+                request.Headers[WebhookSignature.TimestampHeader], request.Headers[WebhookSignature.SignatureHeader],
+                body, runtime.Clock.GetUtcNow());
+            if (refusal is not null)
+                return Problem(401, "signature refused", refusal);
+        }
 
         string idempotencyKey = request.Headers[WebhookSignature.IdempotencyHeader].ToString();
         if (string.IsNullOrWhiteSpace(idempotencyKey) || idempotencyKey.Length > 200)
@@ -147,6 +169,15 @@ public static class HooksApi
             buffer.Write(chunk, 0, read);
         }
         return buffer.ToArray();
+    }
+
+    /// <summary>The token of an <c>Authorization: Bearer</c> header; null without one, empty when malformed.</summary>
+    private static string? BearerToken(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        if (string.IsNullOrEmpty(header))
+            return null;
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : "";
     }
 
     private static IResult Problem(int status, string title, string detail) =>

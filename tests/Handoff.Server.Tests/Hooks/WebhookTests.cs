@@ -20,10 +20,7 @@ namespace Handoff.Server.Tests.Hooks;
 /// and the records through the pipeline (quarantine with JSON pointers), on both providers.</summary>
 public sealed class WebhookTests
 {
-    private const string SecretVariable = "HANDOFF_HRIS_WEBHOOK_SECRET";
-    private static readonly string Secret = Convert.ToHexString(Guid.NewGuid().ToByteArray());
-
-    static WebhookTests() => Environment.SetEnvironmentVariable(SecretVariable, Secret);
+    private static readonly string Secret = HrisWebhookSecret.Value;
 
     private sealed class Host(WebApplication app, DataSpine spine) : IAsyncDisposable
     {
