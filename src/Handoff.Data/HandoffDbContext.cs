@@ -1,4 +1,6 @@
 using System.Text;
+using Handoff.Core.Audit;
+using Handoff.Data.Audit;
 using Handoff.Data.Events;
 using Handoff.Data.People;
 using Handoff.Data.Security;
@@ -26,6 +28,9 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
     public DbSet<DictionaryApprovalRow> DictionaryApprovals => Set<DictionaryApprovalRow>();
     public DbSet<WorkspaceDocumentRow> WorkspaceDocuments => Set<WorkspaceDocumentRow>();
     public DbSet<OutboxEventRow> OutboxEvents => Set<OutboxEventRow>();
+    public DbSet<AuditEntryRow> AuditEntries => Set<AuditEntryRow>();
+    public DbSet<AuditCheckpointRow> AuditCheckpoints => Set<AuditCheckpointRow>();
+    public DbSet<AuditHeadRow> AuditHead => Set<AuditHeadRow>();
     public DbSet<KeyCheckRow> KeyChecks => Set<KeyCheckRow>();
     public DbSet<ApiTokenRow> ApiTokens => Set<ApiTokenRow>();
 
@@ -106,6 +111,31 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
             e.ToTable("outbox_events");
             e.HasIndex(o => o.PersonId);
             e.HasIndex(o => o.ProcessedAt);
+        });
+        b.Entity<AuditEntryRow>(e =>
+        {
+            e.ToTable("audit_entries");
+            e.HasIndex(a => a.Sequence).IsUnique();
+            e.HasIndex(a => a.At);
+            e.HasIndex(a => new { a.ObjectType, a.ObjectId });
+            e.Property(a => a.Actor).HasMaxLength(300);
+            e.Property(a => a.Action).HasMaxLength(100);
+            e.Property(a => a.System).HasMaxLength(100);
+            e.Property(a => a.ObjectType).HasMaxLength(100);
+            e.Property(a => a.ObjectId).HasMaxLength(300);
+            e.Property(a => a.PreviousHash).HasMaxLength(64);
+            e.Property(a => a.Hash).HasMaxLength(64);
+        });
+        b.Entity<AuditCheckpointRow>(e =>
+        {
+            e.ToTable("audit_checkpoints");
+            e.HasIndex(c => c.Sequence).IsUnique();
+        });
+        b.Entity<AuditHeadRow>(e =>
+        {
+            e.ToTable("audit_head");
+            e.Property(h => h.Id).ValueGeneratedNever();
+            e.HasData(new AuditHeadRow { Id = 1, Sequence = 0, Hash = AuditChain.GenesisHash });
         });
         b.Entity<KeyCheckRow>(e =>
         {

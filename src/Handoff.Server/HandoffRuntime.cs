@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Handoff.Core.Audit;
 using Handoff.Data;
+using Handoff.Data.Audit;
 using Handoff.Data.People;
 using Handoff.Data.Security;
 using Handoff.Data.Sources;
@@ -27,8 +29,20 @@ public sealed class HandoffRuntime(DatabaseOptions database, TimeProvider clock,
     {
         await database.MigrateAsync(ct);
         var ring = await KeyRingCheck.OpenVerifiedAsync(database, keysDirectory, notice, clock, ct);
-        return new HandoffRuntime(database, clock, KeyMaterial.From(ring.Ring));
+        return new HandoffRuntime(database, clock, KeyMaterial.From(ring.Ring)) { KeysDirectory = keysDirectory };
     }
+
+    /// <summary>The audit log, signing checkpoints with the key in <c>$HANDOFF_KEYS_DIR/audit.key</c>
+    /// (default <c>./data/keys</c>), created on first use.</summary>
+    public AuditLog Audit => _audit ??= new AuditLog(Database, AuditKey, Clock);
+
+    public AuditKeyFile AuditKey => _auditKey ??= AuditKeyFile.OpenOrCreate(KeysDirectory);
+
+    /// <summary>The key folder given with <c>--keys-dir</c> (null: $HANDOFF_KEYS_DIR, else ./data/keys).</summary>
+    public string? KeysDirectory { get; init; }
+
+    private AuditLog? _audit;
+    private AuditKeyFile? _auditKey;
 
     /// <summary>The database from <c>--db</c>, else <c>HANDOFF_DB</c>, else SQLite at <c>./data/handoff.db</c>.</summary>
     public static DatabaseOptions ResolveDatabase(string? option) =>

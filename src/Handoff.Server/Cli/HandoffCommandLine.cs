@@ -57,6 +57,14 @@ public static class HandoffCommandLine
                 b.AddCommand<QuarantineListCommand>("list").WithDescription("List quarantined rows with their place and reason.");
                 b.AddCommand<QuarantineRetryCommand>("retry").WithDescription("Retry a system's quarantined rows after the source was fixed.");
             });
+            c.AddBranch("audit", b =>
+            {
+                b.SetDescription("The tamper-evident audit log.");
+                b.AddCommand<AuditVerifyCommand>("verify").WithDescription("Walk the hash chain and its signed checkpoints; name the first entry edited, deleted, inserted or reordered.");
+                b.AddCommand<AuditExportCommand>("export").WithDescription("Export entries as CSV or JSON lines (streamed).");
+                b.AddCommand<AuditCheckpointCommand>("checkpoint").WithDescription("Sign a checkpoint at the last entry now (one is signed every 1,000 entries anyway).");
+                b.AddCommand<AuditCompletenessCommand>("completeness").WithDescription("Compare what changed in a period with what was logged.");
+            });
             c.AddCommand<SyncsCommand>("syncs").WithDescription("Recent syncs with their counts.");
             c.AddBranch("keys", b =>
             {
