@@ -28,13 +28,14 @@ public static class IngestionBenchmark
         var loaded = WorkspaceLoader.Load(data.WorkspaceDirectory);
         if (!loaded.Succeeded)
             throw new InvalidOperationException(string.Join('\n', loaded.Errors));
-        var store = new WorkspaceStore(database.Options, clock);
+        var audit = new Handoff.Data.Audit.AuditLog(database.Options, new BenchAuditKey(), clock);
+        var store = new WorkspaceStore(database.Options, clock, audit);
         var applied = await store.ApplyAsync(loaded.Workspace!, data.WorkspaceDirectory, "bench", ct);
         await store.ApproveAsync(applied.ProposedDictionaryVersion!.Value, "alice", ct);
         await store.ApproveAsync(applied.ProposedDictionaryVersion!.Value, "ivan", ct);
         var workspace = (await store.LoadActiveAsync(ct)).Definition;
         var keys = Handoff.Data.Security.KeyMaterial.From(Handoff.Core.Security.KeyRing.Generate());
-        var sync = options.BatchSize is { } batch ? new SourceSync(database.Options, clock, keys) { BatchSize = batch } : new SourceSync(database.Options, clock, keys);
+        var sync = options.BatchSize is { } batch ? new SourceSync(database.Options, clock, keys, audit) { BatchSize = batch } : new SourceSync(database.Options, clock, keys, audit);
 
         async Task SyncAsync(string phase, string file)
         {
@@ -168,4 +169,11 @@ public sealed class BenchClock(DateTimeOffset start) : TimeProvider
     private readonly long _origin = System.GetTimestamp();
 
     public override DateTimeOffset GetUtcNow() => start + GetElapsedTime(_origin);
+}
+
+/// <summary>A throwaway checkpoint-signing key for benchmark databases.</summary>
+internal sealed class BenchAuditKey : Handoff.Core.Audit.IAuditSigningKey
+{
+    public string KeyId => "bench";
+    public byte[] Key { get; } = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
 }

@@ -20,7 +20,8 @@ internal static class BatchWriter
 {
     /// <param name="inserts">New rows kept out of the change tracker (entity objects of the model);
     /// rows added to the context are written the same way.</param>
-    public static async Task SaveAsync(HandoffDbContext db, IReadOnlyList<object> inserts, CancellationToken ct)
+    /// <param name="inTransaction">Runs first inside the transaction (the audit log appends its entries there).</param>
+    public static async Task SaveAsync(HandoffDbContext db, IReadOnlyList<object> inserts, CancellationToken ct, Func<Task>? inTransaction = null)
     {
         db.ChangeTracker.DetectChanges();
         var added = db.ChangeTracker.Entries().Where(e => e.State == EntityState.Added).ToList();
@@ -44,6 +45,8 @@ internal static class BatchWriter
         }
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (inTransaction is not null)
+            await inTransaction();
         await db.SaveChangesAsync(ct);
         var connection = db.Database.GetDbConnection();
         foreach (var group in rows.GroupBy(r => r.Type))

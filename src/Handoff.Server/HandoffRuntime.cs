@@ -10,39 +10,47 @@ using Handoff.Data.Workspace;
 namespace Handoff.Server;
 
 /// <summary>The services of one Handoff database, shared by the CLI verbs and the web host.</summary>
-public sealed class HandoffRuntime(DatabaseOptions database, TimeProvider clock, KeyMaterial keys)
+public sealed class HandoffRuntime
 {
-    public DatabaseOptions Database { get; } = database;
-    public TimeProvider Clock { get; } = clock;
-    public KeyMaterial Keys { get; } = keys;
-    public WorkspaceStore Workspace { get; } = new(database, clock);
-    public SourceSync Sync { get; } = new(database, clock, keys);
-    public ScheduledChanges Scheduled { get; } = new(database, clock, keys);
-    public ReviewQueue Review { get; } = new(database, clock, keys);
-    public RetentionPurge Retention { get; } = new(database, clock, keys);
-    public ApiTokens Tokens { get; } = new(database, clock);
+    public HandoffRuntime(DatabaseOptions database, TimeProvider clock, KeyMaterial keys, IAuditSigningKey auditKey)
+    {
+        Database = database;
+        Clock = clock;
+        Keys = keys;
+        AuditKey = auditKey;
+        Audit = new AuditLog(database, auditKey, clock);
+        Workspace = new(database, clock, Audit);
+        Sync = new(database, clock, keys, Audit);
+        Scheduled = new(database, clock, keys, Audit);
+        Review = new(database, clock, keys, Audit);
+        Retention = new(database, clock, keys, Audit);
+        Tokens = new(database, clock);
+    }
+
+    public DatabaseOptions Database { get; }
+    public TimeProvider Clock { get; }
+    public KeyMaterial Keys { get; }
+
+    /// <summary>Signs the audit log's checkpoints (<c>audit.key</c> next to the key ring).</summary>
+    public IAuditSigningKey AuditKey { get; }
+    public AuditLog Audit { get; }
+    public WorkspaceStore Workspace { get; }
+    public SourceSync Sync { get; }
+    public ScheduledChanges Scheduled { get; }
+    public ReviewQueue Review { get; }
+    public RetentionPurge Retention { get; }
+    public ApiTokens Tokens { get; }
 
     /// <summary>Opens a database for work: schema migrated, key ring opened (created on first start,
     /// with a notice) and checked against the one this database was encrypted with — a different
-    /// ring refuses to start instead of returning garbage.</summary>
+    /// ring refuses to start instead of returning garbage — and the audit signing key opened.</summary>
     public static async Task<HandoffRuntime> OpenAsync(DatabaseOptions database, TimeProvider clock, string? keysDirectory, Action<string>? notice, CancellationToken ct)
     {
         await database.MigrateAsync(ct);
         var ring = await KeyRingCheck.OpenVerifiedAsync(database, keysDirectory, notice, clock, ct);
-        return new HandoffRuntime(database, clock, KeyMaterial.From(ring.Ring)) { KeysDirectory = keysDirectory };
+        var auditKey = AuditKeyFile.OpenOrCreate(keysDirectory ?? Path.GetDirectoryName(ring.Path));
+        return new HandoffRuntime(database, clock, KeyMaterial.From(ring.Ring), auditKey);
     }
-
-    /// <summary>The audit log, signing checkpoints with the key in <c>$HANDOFF_KEYS_DIR/audit.key</c>
-    /// (default <c>./data/keys</c>), created on first use.</summary>
-    public AuditLog Audit => _audit ??= new AuditLog(Database, AuditKey, Clock);
-
-    public AuditKeyFile AuditKey => _auditKey ??= AuditKeyFile.OpenOrCreate(KeysDirectory);
-
-    /// <summary>The key folder given with <c>--keys-dir</c> (null: $HANDOFF_KEYS_DIR, else ./data/keys).</summary>
-    public string? KeysDirectory { get; init; }
-
-    private AuditLog? _audit;
-    private AuditKeyFile? _auditKey;
 
     /// <summary>The database from <c>--db</c>, else <c>HANDOFF_DB</c>, else SQLite at <c>./data/handoff.db</c>.</summary>
     public static DatabaseOptions ResolveDatabase(string? option) =>

@@ -1,7 +1,9 @@
 using Handoff.Connectors;
+using Handoff.Core.Audit;
 using Handoff.Core.Security;
 using Handoff.Core.Sources;
 using Handoff.Core.Workspace;
+using Handoff.Data.Audit;
 using Handoff.Data.People;
 using Handoff.Data.Security;
 using Handoff.Data.Sources;
@@ -18,17 +20,22 @@ public sealed class DataSpine
         Database = database;
         Clock = clock;
         WorkspaceDir = workspaceDir;
-        Workspace = new WorkspaceStore(database, clock);
         Keys = KeyMaterial.From(KeyRing.Generate());
-        Sync = new SourceSync(database, clock, Keys);
-        Scheduled = new ScheduledChanges(database, clock, Keys);
-        Review = new ReviewQueue(database, clock, Keys);
+        AuditKey = new TestAuditKey();
+        Audit = new AuditLog(database, AuditKey, clock);
+        Workspace = new WorkspaceStore(database, clock, Audit);
+        Sync = new SourceSync(database, clock, Keys, Audit);
+        Scheduled = new ScheduledChanges(database, clock, Keys, Audit);
+        Review = new ReviewQueue(database, clock, Keys, Audit);
     }
 
     public DatabaseOptions Database { get; }
 
     /// <summary>A key ring of this test's own: what is stored encrypted can only be read with it.</summary>
     public KeyMaterial Keys { get; }
+
+    public IAuditSigningKey AuditKey { get; }
+    public AuditLog Audit { get; }
     public TestClock Clock { get; }
     public string WorkspaceDir { get; }
     public WorkspaceStore Workspace { get; }
@@ -70,4 +77,11 @@ public sealed class DataSpine
             yield return item;
         await Task.CompletedTask;
     }
+}
+
+/// <summary>A random checkpoint-signing key held in memory, one per test database.</summary>
+public sealed class TestAuditKey : IAuditSigningKey
+{
+    public string KeyId { get; } = "test-" + Guid.NewGuid().ToString("N")[..8];
+    public byte[] Key { get; } = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
 }

@@ -81,6 +81,8 @@ public sealed class AuditLog(DatabaseOptions database, IAuditSigningKey key, Tim
                 db.AuditCheckpoints.Add(ToRow(AuditChain.SignCheckpoint(entry.Sequence, entry.Hash, Key, now)));
             entries.Add(entry);
         }
+        // Marked explicitly: callers may save with automatic change detection off.
+        db.Entry(state.Head).State = EntityState.Modified;
         return entries;
     }
 

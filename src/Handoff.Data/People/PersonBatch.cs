@@ -1,3 +1,4 @@
+using Handoff.Core.Audit;
 using Handoff.Core.Dictionary;
 using Handoff.Core.People;
 using Handoff.Core.Sources;
@@ -22,6 +23,16 @@ public enum ApplyOutcome { Created, Updated, Unchanged, Held }
 internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dictionary, FieldProtection protection, DateTimeOffset now, List<object>? inserts = null) : ICorrelationIndex
 {
     public FieldProtection Protection => protection;
+
+    /// <summary>The audit entries of what this batch changed, appended by the caller in the same
+    /// transaction as the changes.</summary>
+    public List<AuditDraft> AuditDrafts { get; } = [];
+
+    /// <summary>Who acts (a reviewer <c>user:alice</c>); null: the source system (<c>system:hris</c>).</summary>
+    public string? Actor { get; init; }
+
+    /// <summary>Ties the audit entries to what caused them (<c>sync:42</c>, <c>review:7</c>).</summary>
+    public string? CorrelationId { get; init; }
 
     private readonly Dictionary<(string Rule, string Value, Guid PersonId), PersonKeyRow> _keyRows = [];
     private readonly HashSet<PersonKeyRow> _newKeyRows = new(ReferenceEqualityComparer.Instance);
@@ -243,15 +254,15 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
 
         if (created)
         {
-            Emit(person.Id, "person.created", new { state = person.State, fields = changes.Select(c => c.Field), source = record.System });
-            Emit(person.Id, $"person.{person.State}", new { from = (string?)null, to = person.State });
+            Emit(person.Id, "person.created", new { state = person.State, fields = changes.Select(c => c.Field), source = record.System }, record.System, AuditFields(changes));
+            Emit(person.Id, $"person.{person.State}", new { from = (string?)null, to = person.State }, record.System, [new("lifecycle_state", null, person.State)]);
         }
         else
         {
             if (changes.Count > 0)
-                Emit(person.Id, "person.changed", new { fields = changes.Select(c => c.Field), changes = changes.Select(c => c.ForEvent()), source = record.System });
-            EmitTransition(person.Id, previousState!.Value, assessment.State);
-            EmitConversion(person.Id, changes);
+                Emit(person.Id, "person.changed", new { fields = changes.Select(c => c.Field), changes = changes.Select(c => c.ForEvent()), source = record.System }, record.System, AuditFields(changes));
+            EmitTransition(person.Id, previousState!.Value, assessment.State, record.System);
+            EmitConversion(person.Id, changes, record.System);
         }
         return created ? ApplyOutcome.Created : ApplyOutcome.Updated;
     }
@@ -270,7 +281,7 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
         person.State = assessment.State.ToName();
         person.UpdatedAt = now;
         person.Version++;
-        EmitTransition(personId, previous, assessment.State);
+        EmitTransition(personId, previous, assessment.State, null);
         return true;
     }
 
@@ -356,25 +367,42 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
         _keysByPerson[personId][rule] = value;
     }
 
-    private void EmitTransition(Guid personId, LifecycleState from, LifecycleState to)
+    private void EmitTransition(Guid personId, LifecycleState from, LifecycleState to, string? system)
     {
         if (from == to)
             return;
+        AuditFieldChange[] state = [new("lifecycle_state", from.ToName(), to.ToName())];
         if (from == LifecycleState.Terminated && to is LifecycleState.PreHire or LifecycleState.Active)
-            Emit(personId, "person.rehired", new { from = from.ToName(), to = to.ToName() });
-        Emit(personId, $"person.{to.ToName()}", new { from = from.ToName(), to = to.ToName() });
+            Emit(personId, "person.rehired", new { from = from.ToName(), to = to.ToName() }, system, state);
+        Emit(personId, $"person.{to.ToName()}", new { from = from.ToName(), to = to.ToName() }, system, state);
     }
 
-    private void EmitConversion(Guid personId, List<FieldChange> changes)
+    private void EmitConversion(Guid personId, List<FieldChange> changes, string system)
     {
         var workerType = dictionary.Lifecycle.WorkerType;
         var change = changes.FirstOrDefault(c => c.Field == workerType);
         if (change is { From: not null, To: not null })
-            Emit(personId, "person.converted", new { field = workerType, from = change.From, to = change.To });
+            Emit(personId, "person.converted", new { field = workerType, from = change.From, to = change.To }, system, [new(workerType!, change.From, change.To)]);
     }
 
-    private void Emit(Guid personId, string type, object payload) =>
+    /// <summary>Writes the event to the outbox and its audit entry to the batch's drafts: every change
+    /// of a person is logged in the same transaction as the change itself.</summary>
+    private void Emit(Guid personId, string type, object payload, string? system, IReadOnlyList<AuditFieldChange> fields)
+    {
         Insert(new OutboxEventRow { PersonId = personId, Type = type, PayloadJson = JsonDefaults.Serialize(payload), OccurredAt = now });
+        AuditDrafts.Add(new AuditDraft(Actor ?? (system is null ? "system:schedule" : $"system:{system}"), type, "person", personId.ToString(),
+            fields, system, CorrelationId, now));
+    }
+
+    /// <summary>Field changes for the audit log. The log is append-only and kept for years, so personal
+    /// and sensitive values go in only as keyed hashes (provable with the key, readable by no one, and
+    /// no obstacle to retention); internal and public values are kept as they are.</summary>
+    private List<AuditFieldChange> AuditFields(List<FieldChange> changes) =>
+        changes.Select(c => c.Classification is Classification.Personal or Classification.Sensitive
+            ? new AuditFieldChange(c.Field, Keyed(c.Field, c.From), Keyed(c.Field, c.To))
+            : new AuditFieldChange(c.Field, c.From, c.To)).ToList();
+
+    private string? Keyed(string field, string? value) => value is null ? null : "hmac:" + protection.Keys.Blind.HashExact("audit/" + field, value);
 
     private static string DisplayName(IReadOnlyDictionary<string, string?> v)
     {

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Handoff.Core.Audit;
 using Handoff.Core.Dictionary;
 using Handoff.Core.People;
+using Handoff.Data.Audit;
 using Handoff.Data.Events;
 using Handoff.Data.Security;
 using Microsoft.EntityFrameworkCore;
@@ -32,7 +34,7 @@ public sealed record PurgeAction(Guid PersonId, IReadOnlyList<(string Field, str
 /// person, so a run can stop anywhere and the next run finishes the job; a value already pseudonymized
 /// or deleted is never due again, so a second run does nothing.
 /// </summary>
-public sealed class RetentionPurge(DatabaseOptions database, TimeProvider clock, KeyMaterial keys)
+public sealed class RetentionPurge(DatabaseOptions database, TimeProvider clock, KeyMaterial keys, AuditLog audit)
 {
     /// <summary>The canonical field that says which jurisdiction a worker's data falls under.</summary>
     public const string JurisdictionField = "country";
@@ -116,6 +118,9 @@ public sealed class RetentionPurge(DatabaseOptions database, TimeProvider clock,
                 e.PayloadJson = ScrubPayload(e.PayloadJson, purgedFields);
 
             var policies = due.Select(d => d.Policy).Distinct().ToList();
+            // One entry per purge naming the policies and fields, and no personal data.
+            await audit.AppendAsync(db, new AuditDraft("system:retention", remainingPersonal ? "person.retention_applied" : "person.purged", "person", id.ToString(),
+                due.Select(d => new AuditFieldChange(d.Field, null, $"{d.Action.ToString().ToLowerInvariant()} by {d.Policy}")).ToList(), null, "retention", now), ct);
             if (!remainingPersonal)
             {
                 person.State = LifecycleState.Purged.ToName();

@@ -1,4 +1,6 @@
+using Handoff.Core.Audit;
 using Handoff.Core.Workspace;
+using Handoff.Data.Audit;
 using Handoff.Data.Security;
 using Microsoft.EntityFrameworkCore;
 
@@ -22,7 +24,7 @@ public abstract record ReviewDecision
 
 /// <summary>The review queue: what Handoff would not guess, and the decisions people make on it.
 /// A decision and its effect on the person commit together.</summary>
-public sealed class ReviewQueue(DatabaseOptions database, TimeProvider clock, KeyMaterial keys)
+public sealed class ReviewQueue(DatabaseOptions database, TimeProvider clock, KeyMaterial keys, AuditLog audit)
 {
     public async Task<IReadOnlyList<ReviewItemRow>> ListAsync(bool includeResolved, CancellationToken ct)
     {
@@ -41,15 +43,19 @@ public sealed class ReviewQueue(DatabaseOptions database, TimeProvider clock, Ke
         if (item.Status != "open")
             throw new ReviewException($"review item {id} is already {item.Status} ({item.Resolution})");
 
+        var drafts = new List<AuditDraft>();
         if (item.Field is not null)
         {
             await ResolveManualFieldAsync(db, workspace, new FieldProtection(workspace.Dictionary, keys), item, decision, now, ct);
+            if (item.Resolution?.EndsWith(" wins", StringComparison.Ordinal) == true)
+                drafts.Add(new AuditDraft($"user:{actor}", "person.changed", "person", item.PersonId!.Value.ToString(),
+                    [new(item.Field, null, item.Resolution)], null, $"review:{id}", now));
         }
         else
         {
             var protection = new FieldProtection(workspace.Dictionary, keys);
             var record = protection.DeserializeHeld(item.RecordJson).ToMapped();
-            var people = new PersonBatch(db, workspace.Dictionary, protection, now);
+            var people = new PersonBatch(db, workspace.Dictionary, protection, now) { Actor = $"user:{actor}", CorrelationId = $"review:{id}" };
             switch (decision)
             {
                 case ReviewDecision.Link link:
@@ -58,11 +64,13 @@ public sealed class ReviewQueue(DatabaseOptions database, TimeProvider clock, Ke
                     await people.LoadAsync(record.System, [record], ct);
                     await people.LoadPeopleAsync([link.PersonId], ct);
                     people.Apply(record, link.PersonId, now);
+                    drafts.AddRange(people.AuditDrafts);
                     item.Resolution = $"linked to {link.PersonId}";
                     break;
                 case ReviewDecision.NewPerson:
                     await people.LoadAsync(record.System, [record], ct);
                     people.Apply(record, null, now);
+                    drafts.AddRange(people.AuditDrafts);
                     item.Resolution = "new person";
                     break;
                 case ReviewDecision.Dismiss:
@@ -76,8 +84,11 @@ public sealed class ReviewQueue(DatabaseOptions database, TimeProvider clock, Ke
         item.Status = "resolved";
         item.ResolvedBy = actor;
         item.ResolvedAt = now;
+        drafts.Add(new AuditDraft($"user:{actor}", "review.resolved", "review_item", id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [new("kind", null, item.Kind), new("resolution", null, item.Resolution)], item.System, $"review:{id}", now));
         db.ChangeTracker.DetectChanges();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await audit.AppendAsync(db, drafts, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return item;

@@ -1,5 +1,7 @@
+using Handoff.Core.Audit;
 using Handoff.Core.Sources;
 using Handoff.Core.Workspace;
+using Handoff.Data.Audit;
 using Handoff.Data.Security;
 using Handoff.Data.Sources;
 using Microsoft.EntityFrameworkCore;
@@ -16,7 +18,7 @@ public sealed record TickReport(int ChangesApplied, int Transitions);
 /// termination date has arrived. Each pending change is applied in its own transaction with its
 /// "applied" mark, so a crash never applies one twice.
 /// </summary>
-public sealed class ScheduledChanges(DatabaseOptions database, TimeProvider clock, KeyMaterial keys)
+public sealed class ScheduledChanges(DatabaseOptions database, TimeProvider clock, KeyMaterial keys, AuditLog audit)
 {
     public async Task<TickReport> RunAsync(WorkspaceDefinition workspace, CancellationToken ct)
     {
@@ -41,13 +43,14 @@ public sealed class ScheduledChanges(DatabaseOptions database, TimeProvider cloc
             var link = await db.SourceRecords.AsNoTracking().FirstOrDefaultAsync(s => s.System == change.System && s.NativeKey == change.NativeKey, ct);
             change.AppliedAt = now;
             // A newer effective row already applied wins; this one only gets its mark.
+            var people = new PersonBatch(db, workspace.Dictionary, protection, now) { CorrelationId = $"pending:{change.Id}" };
             if (link is null || (link.EffectiveFrom ?? DateOnly.MinValue) <= change.EffectiveFrom)
             {
-                var people = new PersonBatch(db, workspace.Dictionary, protection, now);
                 await people.LoadAsync(change.System, [record], ct);
                 SourceSync.ApplyOne(people, workspace.Dictionary, record, now, workspace.FindSystem(change.System)?.CreatesPeople ?? false);
             }
             await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await audit.AppendAsync(db, people.AuditDrafts, ct);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             applied++;
@@ -60,17 +63,20 @@ public sealed class ScheduledChanges(DatabaseOptions database, TimeProvider cloc
         var ids = await tickDb.People.Where(p => p.ReviewOn != null && p.ReviewOn <= horizon)
             .OrderBy(p => p.Id).Select(p => p.Id).ToListAsync(ct);
         var changed = 0;
+        var drafts = new List<AuditDraft>();
         foreach (var chunk in ids.Chunk(500))
         {
-            var people = new PersonBatch(tickDb, workspace.Dictionary, protection, now);
+            var people = new PersonBatch(tickDb, workspace.Dictionary, protection, now) { CorrelationId = "tick" };
             await people.LoadPeopleAsync(chunk, ct);
             foreach (var id in chunk)
             {
                 if (people.Reassess(id))
                     changed++;
             }
+            drafts.AddRange(people.AuditDrafts);
         }
         await using var tickTx = await tickDb.Database.BeginTransactionAsync(ct);
+        await audit.AppendAsync(tickDb, drafts, ct);
         await tickDb.SaveChangesAsync(ct);
         await tickTx.CommitAsync(ct);
         transitions += changed;

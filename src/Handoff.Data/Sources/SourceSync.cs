@@ -1,8 +1,11 @@
 using System.Diagnostics;
+using System.Globalization;
+using Handoff.Core.Audit;
 using Handoff.Core.Dictionary;
 using Handoff.Core.People;
 using Handoff.Core.Sources;
 using Handoff.Core.Workspace;
+using Handoff.Data.Audit;
 using Handoff.Data.People;
 using Handoff.Data.Security;
 using Microsoft.EntityFrameworkCore;
@@ -19,7 +22,7 @@ public sealed record SyncReport(long SyncId, string System, int Read, int Create
 /// events, quarantine) — a crash loses at most the open batch, and running the sync again redoes it
 /// without doubling anything because an applied record's hash makes it "unchanged".
 /// </summary>
-public sealed class SourceSync(DatabaseOptions database, TimeProvider clock, KeyMaterial keys)
+public sealed class SourceSync(DatabaseOptions database, TimeProvider clock, KeyMaterial keys, AuditLog audit)
 {
     public int BatchSize { get; init; } = 1000;
 
@@ -107,7 +110,12 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock, Key
             sync.DurationMs = started.ElapsedMilliseconds;
             (sync.Read, sync.Created, sync.Updated, sync.Unchanged, sync.Rejected, sync.Held, sync.Scheduled) =
                 (counts.Read, counts.Created, counts.Updated, counts.Unchanged, counts.Rejected, counts.Held, counts.Scheduled);
+            await using var tx = await db.Database.BeginTransactionAsync(CancellationToken.None);
+            await audit.AppendAsync(db, new AuditDraft($"system:{systemId}", "sync.completed", "sync", sync.Id.ToString(CultureInfo.InvariantCulture),
+                [new("status", null, sync.Status), new("counts", null, $"read {sync.Read}, created {sync.Created}, updated {sync.Updated}, unchanged {sync.Unchanged}, rejected {sync.Rejected}, held {sync.Held}, future-dated {sync.Scheduled}")],
+                systemId, $"sync:{sync.Id}", sync.FinishedAt), CancellationToken.None);
             await db.SaveChangesAsync(CancellationToken.None);
+            await tx.CommitAsync(CancellationToken.None);
         }
 
         return new SyncReport(sync.Id, systemId, counts.Read, counts.Created, counts.Updated, counts.Unchanged, counts.Rejected, counts.Held, counts.Scheduled, started.Elapsed);
@@ -212,9 +220,10 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock, Key
             toApply.Add(record);
         }
 
+        PersonBatch? people = null;
         if (toApply.Count > 0)
         {
-            var people = new PersonBatch(db, dictionary, protection, now, inserts);
+            people = new PersonBatch(db, dictionary, protection, now, inserts) { CorrelationId = $"sync:{syncId}" };
             await people.LoadAsync(mapper.System, toApply, ct);
             foreach (var record in toApply)
             {
@@ -231,7 +240,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock, Key
             }
         }
 
-        await BatchWriter.SaveAsync(db, inserts, ct);
+        await BatchWriter.SaveAsync(db, inserts, ct, people is { AuditDrafts.Count: > 0 } ? () => audit.AppendAsync(db, people.AuditDrafts, ct) : null);
     }
 
     /// <summary>Same content as what was applied, or an older effective row than the one applied

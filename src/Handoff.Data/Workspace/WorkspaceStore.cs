@@ -1,7 +1,10 @@
+using System.Globalization;
 using System.Text;
 using DiffPlex.DiffBuilder;
 using DiffPlex.DiffBuilder.Model;
+using Handoff.Core.Audit;
 using Handoff.Core.Workspace;
+using Handoff.Data.Audit;
 using Microsoft.EntityFrameworkCore;
 
 namespace Handoff.Data.Workspace;
@@ -22,7 +25,7 @@ public sealed record ApprovalReport(int Version, string Status, IReadOnlyList<st
 /// HR and one IT approver, two different people, signed it — the author's own signature never counts
 /// for their side.
 /// </summary>
-public sealed class WorkspaceStore(DatabaseOptions database, TimeProvider clock)
+public sealed class WorkspaceStore(DatabaseOptions database, TimeProvider clock, AuditLog audit)
 {
     private const string SystemsDoc = "systems.yaml";
     private const string CharterDoc = "charter.yaml";
@@ -35,6 +38,7 @@ public sealed class WorkspaceStore(DatabaseOptions database, TimeProvider clock)
         var now = clock.GetUtcNow();
         await using var db = database.CreateContext();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var drafts = new List<AuditDraft>();
 
         var existing = await db.Systems.ToListAsync(ct);
         db.Systems.RemoveRange(existing.Where(e => ws.FindSystem(e.Id) is null));
@@ -63,7 +67,12 @@ public sealed class WorkspaceStore(DatabaseOptions database, TimeProvider clock)
             var version = new DictionaryVersionRow { Id = (latest?.Id ?? 0) + 1, Yaml = yaml, Author = actor, CreatedAt = now, Comment = "applied from workspace" };
             db.DictionaryVersions.Add(version);
             proposed = version.Id;
+            drafts.Add(new AuditDraft($"user:{actor}", "dictionary.proposed", "dictionary_version", version.Id.ToString(CultureInfo.InvariantCulture),
+                [new("comment", null, version.Comment)], null, null, now));
         }
+        drafts.Insert(0, new AuditDraft($"user:{actor}", "workspace.applied", "workspace", Path.GetFullPath(directory),
+            [new("systems", null, string.Join(",", ws.Systems.Select(x => x.Id))), new("charter", null, charterChanged ? "changed" : "unchanged")], null, null, now));
+        await audit.AppendAsync(db, drafts, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         var active = await db.DictionaryVersions.Where(v => v.Status == "active").Select(v => (int?)v.Id).FirstOrDefaultAsync(ct);
@@ -117,7 +126,11 @@ public sealed class WorkspaceStore(DatabaseOptions database, TimeProvider clock)
             throw new WorkspaceStateException($"this dictionary is identical to v{latest.Id} ({latest.Status}); nothing to propose");
         var version = new DictionaryVersionRow { Id = (latest?.Id ?? 0) + 1, Yaml = normalized, Author = author, Comment = comment, CreatedAt = clock.GetUtcNow() };
         db.DictionaryVersions.Add(version);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await audit.AppendAsync(db, new AuditDraft($"user:{author}", "dictionary.proposed", "dictionary_version", version.Id.ToString(CultureInfo.InvariantCulture),
+            [new("comment", null, comment)], null, null, version.CreatedAt), ct);
         await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         return version.Id;
     }
 
@@ -161,6 +174,8 @@ public sealed class WorkspaceStore(DatabaseOptions database, TimeProvider clock)
         {
             stillNeeded = sides.Contains("hr") ? "an IT approver" : "an HR approver";
         }
+        await audit.AppendAsync(db, new AuditDraft($"user:{approver}", version.Status == "active" ? "dictionary.activated" : "dictionary.approved",
+            "dictionary_version", version.Id.ToString(CultureInfo.InvariantCulture), [new("side", null, side), new("status", null, version.Status)], null, null, now), ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return new ApprovalReport(version.Id, version.Status, version.Approvals.Select(a => $"{a.Approver} ({a.Side})").ToList(), stillNeeded);

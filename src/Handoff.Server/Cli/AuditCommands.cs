@@ -50,8 +50,8 @@ public sealed class AuditVerifyCommand : HandoffCommand<AuditVerifySettings>
         try
         {
             var audit = runtime.Audit;
-            if (runtime.AuditKey.Created)
-                console.MarkupLineInterpolated($"[yellow]created the audit signing key {runtime.AuditKey.Path}[/]: back it up; without it checkpoints cannot be verified");
+            if (runtime.AuditKey is AuditKeyFile { Created: true } file)
+                console.MarkupLineInterpolated($"[yellow]created the audit signing key {file.Path}[/]: back it up; without it checkpoints cannot be verified");
             return audit;
         }
         catch (AuditKeyException e)

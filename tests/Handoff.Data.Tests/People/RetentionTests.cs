@@ -26,7 +26,7 @@ public sealed class RetentionTests
         var spine = await DataSpine.StartAsync(provider);
         await spine.SyncRecordsAsync("hris", Leaver("940001", "IE", "01/30/2026"), Leaver("940002", "US", "01/30/2026"));
         await spine.SyncRecordsAsync("payroll", new Dictionary<string, string?> { ["EmpNo"] = "940002", ["Salary"] = "91000", ["Currency"] = "USD" });
-        return (spine, new RetentionPurge(spine.Database, spine.Clock, spine.Keys));
+        return (spine, new RetentionPurge(spine.Database, spine.Clock, spine.Keys, spine.Audit));
     }
 
     [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]

@@ -9,7 +9,8 @@ public sealed class WorkspaceStoreTests
     private static async Task<(WorkspaceStore Store, DatabaseOptions Db, int Version)> AppliedAsync(string provider, string author = "hector")
     {
         var db = await TestDatabases.CreateAsync(provider);
-        var store = new WorkspaceStore(db, TestClock.At("2026-11-27"));
+        var clock = TestClock.At("2026-11-27");
+        var store = new WorkspaceStore(db, clock, new Handoff.Data.Audit.AuditLog(db, new TestAuditKey(), clock));
         var ws = WorkspaceLoader.Load(Repository.AcmeWorkspace).Workspace!;
         var report = await store.ApplyAsync(ws, Repository.AcmeWorkspace, author, default);
         return (store, db, report.ProposedDictionaryVersion!.Value);
