@@ -50,6 +50,7 @@ public sealed class WebhookTokenTests
 
     private static async Task<Host> StartAsync(string provider)
     {
+        _ = HrisWebhookSecret.Value; // the variable must be set before the first request, signed or not
         var spine = await DataSpine.StartAsync(provider);
         var runtime = new HandoffRuntime(spine.Database, spine.Clock, spine.Keys, spine.AuditKey);
         var app = ServeCommand.BuildApp(runtime, "http://127.0.0.1:0", b =>
