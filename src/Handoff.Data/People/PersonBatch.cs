@@ -182,6 +182,10 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
             created = true;
         }
 
+        // A purged person's data is gone on purpose: a source still exporting them brings nothing back.
+        if (!created && person.State == "purged")
+            return ApplyOutcome.Unchanged;
+
         var link = Link(record.System, record.NativeKey);
         if (link is not null && link.PersonId != person.Id)
             throw new InvalidOperationException($"{record.System}:{record.NativeKey} is linked to another person");

@@ -65,6 +65,11 @@ public static class HandoffCommandLine
                 b.AddCommand<AuditCheckpointCommand>("checkpoint").WithDescription("Sign a checkpoint at the last entry now (one is signed every 1,000 entries anyway).");
                 b.AddCommand<AuditCompletenessCommand>("completeness").WithDescription("Compare what changed in a period with what was logged.");
             });
+            c.AddBranch("retention", b =>
+            {
+                b.SetDescription("Retention of terminated workers' data.");
+                b.AddCommand<RetentionRunCommand>("run").WithDescription("Pseudonymize or delete what the dictionary's retention policies say is due (--dry-run lists it).");
+            });
             c.AddCommand<SyncsCommand>("syncs").WithDescription("Recent syncs with their counts.");
             c.AddBranch("keys", b =>
             {

@@ -76,6 +76,12 @@ public sealed class RetentionTests
         Assert.Empty(await purge.RunAsync(spine.Definition.Dictionary, dryRun: false, default));
         await spine.SyncRecordsAsync("hris", Leaver("940001", "IE", "01/30/2026"));
         Assert.StartsWith(Pseudonym.Prefix, (await spine.PersonByKeyAsync("employee_id", "940001")).Values["first_name"].Value);
+        var changed = Leaver("940001", "IE", "01/30/2026");
+        changed["Legal_Last_Name"] = "Renamed";
+        var resync = await spine.SyncRecordsAsync("hris", changed);
+        Assert.Equal((0, 0), (resync.Created, resync.Updated));
+        await using (var db = spine.Db())
+            Assert.DoesNotContain("Renamed", string.Join("", await db.SourceRecords.Select(x => x.ValuesJson).ToListAsync()));
     }
 
     [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]

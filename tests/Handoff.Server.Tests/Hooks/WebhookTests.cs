@@ -54,13 +54,19 @@ public sealed class WebhookTests
         public async ValueTask DisposeAsync() => await app.DisposeAsync();
     }
 
-    private static async Task<Host> StartAsync(string provider)
+    private static async Task<Host> StartAsync(string provider, ILoggerProvider? logs = null)
     {
         var spine = await DataSpine.StartAsync(provider);
         var runtime = new HandoffRuntime(spine.Database, spine.Clock, spine.Keys, spine.AuditKey);
         var app = ServeCommand.BuildApp(runtime, "http://127.0.0.1:0", b =>
         {
             b.WebHost.UseTestServer();
+            if (logs is not null)
+            {
+                b.Logging.ClearProviders();
+                b.Logging.SetMinimumLevel(LogLevel.Debug);
+                b.Logging.AddProvider(logs);
+            }
             // Deliveries are drained by the test itself, so each assertion sees a settled state.
             b.Services.RemoveAll<IHostedService>();
             b.Services.AddSingleton<WebhookDeliveryWorker>();
@@ -179,5 +185,48 @@ public sealed class WebhookTests
         Assert.Equal(HttpStatusCode.BadRequest, scalar.StatusCode);
         await using var db = host.Spine.Db();
         Assert.Equal(0, await db.WebhookDeliveries.CountAsync());
+    }
+
+    private sealed class CapturedLogs : ILoggerProvider
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new Capture(this, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Capture(CapturedLogs owner, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                owner.Lines.Enqueue($"{category} {logLevel}: {formatter(state, exception)} {exception}");
+        }
+    }
+
+    [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task Logs_of_a_delivery_with_national_ids_and_salaries_hold_none_of_them(string provider)
+    {
+        var logs = new CapturedLogs();
+        await using var host = await StartAsync(provider, logs);
+        const string body = """
+            {"records": [
+              {"Employee_ID": "950001", "Legal_First_Name": "Ada", "Legal_Last_Name": "King", "Employment_Begin_Date": "01/04/2027", "National_ID": "NID-SECRET-4711", "Worker_Type": "Regular"},
+              {"Employee_ID": "950002", "Legal_First_Name": "Bo", "Legal_Last_Name": "Lee", "Employment_Begin_Date": "13/45/2027", "National_ID": "NID-SECRET-4712"}
+            ]}
+            """;
+        Assert.Equal(HttpStatusCode.Accepted, (await host.PostAsync(body, "logs-1")).StatusCode);
+        await host.DrainAsync();
+
+        var text = string.Join("\n", logs.Lines);
+        Assert.Contains("/hooks/hris", text); // the capture works: the request was logged
+        Assert.DoesNotContain("NID-SECRET", text);
+        await using var db = host.Spine.Db();
+        Assert.Equal(1, await db.People.CountAsync());
+        Assert.DoesNotContain("NID-SECRET", string.Join("", await db.Quarantine.Select(q => q.Raw + q.Reason).ToListAsync()));
     }
 }
