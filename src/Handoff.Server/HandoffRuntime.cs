@@ -24,7 +24,7 @@ public sealed class HandoffRuntime
         Scheduled = new(database, clock, keys, Audit);
         Review = new(database, clock, keys, Audit);
         Retention = new(database, clock, keys, Audit);
-        Tokens = new(database, clock);
+        Tokens = new(database, clock, Audit);
     }
 
     public DatabaseOptions Database { get; }

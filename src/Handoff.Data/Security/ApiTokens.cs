@@ -30,7 +30,7 @@ public sealed class ApiTokenException(string message) : Exception(message);
 /// API tokens for inbound systems (webhooks, the SCIM server): random, shown once, stored as a hash,
 /// scoped to one system and to named operations, with expiry and revocation.
 /// </summary>
-public sealed class ApiTokens(DatabaseOptions database, TimeProvider clock)
+public sealed class ApiTokens(DatabaseOptions database, TimeProvider clock, Audit.AuditLog audit)
 {
     public const string TokenPrefix = "hoff_";
     public const string HooksWrite = "hooks:write";
@@ -77,7 +77,12 @@ public sealed class ApiTokens(DatabaseOptions database, TimeProvider clock)
             ExpiresAt = expiresIn is { } ttl ? now + ttl : null,
         };
         db.ApiTokens.Add(row);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         await db.SaveChangesAsync(ct);
+        await audit.AppendAsync(db, new Core.Audit.AuditDraft($"user:{actor}", "token.created", "api_token", row.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [new("system", null, system), new("scopes", null, row.Scopes), new("expires_at", null, row.ExpiresAt?.ToString("O", System.Globalization.CultureInfo.InvariantCulture))], system, null, now), ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         return new CreatedApiToken(ApiTokenInfo.From(row), token);
     }
 
@@ -89,12 +94,16 @@ public sealed class ApiTokens(DatabaseOptions database, TimeProvider clock)
     }
 
     /// <summary>Revokes a token now. Revoking a revoked token keeps its first revocation time.</summary>
-    public async Task<ApiTokenInfo> RevokeAsync(long id, CancellationToken ct = default)
+    public async Task<ApiTokenInfo> RevokeAsync(long id, CancellationToken ct = default, string actor = "unknown")
     {
         await using var db = database.CreateContext();
         var row = await db.ApiTokens.FirstOrDefaultAsync(t => t.Id == id, ct) ?? throw new ApiTokenException($"no token {id}");
         row.RevokedAt ??= clock.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await audit.AppendAsync(db, new Core.Audit.AuditDraft($"user:{actor}", "token.revoked", "api_token", id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [new("system", null, row.System)], row.System, null, row.RevokedAt), ct);
         await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         return ApiTokenInfo.From(row);
     }
 

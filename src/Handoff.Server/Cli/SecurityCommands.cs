@@ -157,6 +157,10 @@ public sealed class TokensListCommand : HandoffCommand<HandoffSettings>
 
 public sealed class TokensRevokeSettings : HandoffSettings
 {
+    [CommandOption("--as <ACTOR>")]
+    [Description("Who revokes (recorded in the audit log).")]
+    public string Actor { get; init; } = Environment.UserName;
+
     [CommandArgument(0, "<ID>")]
     public long Id { get; init; }
 }
@@ -167,7 +171,7 @@ public sealed class TokensRevokeCommand : HandoffCommand<TokensRevokeSettings>
     {
         try
         {
-            var t = await runtime.Tokens.RevokeAsync(settings.Id, ct);
+            var t = await runtime.Tokens.RevokeAsync(settings.Id, ct, settings.Actor);
             Console.MarkupLineInterpolated($"token {t.Id} ({t.Prefix}…, {t.System}) revoked at {t.RevokedAt:u}");
             return 0;
         }

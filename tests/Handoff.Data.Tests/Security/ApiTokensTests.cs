@@ -18,7 +18,7 @@ public sealed class ApiTokensTests
             await db.SaveChangesAsync();
         }
         var clock = TestClock.At("2026-11-27");
-        return (database, clock, new ApiTokens(database, clock));
+        return (database, clock, new ApiTokens(database, clock, new Handoff.Data.Audit.AuditLog(database, new TestAuditKey(), clock)));
     }
 
     [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
