@@ -1,5 +1,6 @@
 using Handoff.Server.Health;
 using Handoff.Server.Hooks;
+using Handoff.Server.Logging;
 
 namespace Handoff.Server;
 
@@ -8,6 +9,7 @@ public static class HandoffWebHost
 {
     public static WebApplicationBuilder AddHandoff(this WebApplicationBuilder builder, HandoffRuntime runtime)
     {
+        builder.AddHandoffRedaction();
         builder.Services.AddSingleton(runtime);
         builder.Services.AddSingleton(runtime.Clock);
         builder.Services.AddSingleton<WebhookSignal>();

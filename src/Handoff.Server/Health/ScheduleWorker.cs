@@ -22,7 +22,7 @@ public sealed class ScheduleWorker(HandoffRuntime runtime, ILogger<ScheduleWorke
             }
             catch (WorkspaceStateException e)
             {
-                log.LogDebug("tick skipped: {Reason}", e.Message);
+                Logging.HandoffLog.TickSkipped(log, e.Message);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

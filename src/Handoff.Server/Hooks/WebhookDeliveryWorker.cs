@@ -96,7 +96,7 @@ public sealed class WebhookDeliveryWorker(HandoffRuntime runtime, WebhookSignal 
         {
             status = "failed";
             error = e.Message;
-            log.LogWarning("webhook delivery {Id} for {System} failed: {Error}", id, system, e.Message);
+            Logging.HandoffLog.DeliveryFailed(log, id, system, e.Message);
         }
 
         await using (var db = runtime.Database.CreateContext())

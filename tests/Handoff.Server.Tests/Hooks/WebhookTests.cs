@@ -25,6 +25,7 @@ public sealed class WebhookTests
     private sealed class Host(WebApplication app, DataSpine spine) : IAsyncDisposable
     {
         public HttpClient Client { get; } = app.GetTestClient();
+        public IServiceProvider Services => app.Services;
         public DataSpine Spine => spine;
 
         public async Task<HttpResponseMessage> PostAsync(string body, string key, long? timestamp = null, string? signature = null, string system = "hris")
@@ -228,5 +229,18 @@ public sealed class WebhookTests
         await using var db = host.Spine.Db();
         Assert.Equal(1, await db.People.CountAsync());
         Assert.DoesNotContain("NID-SECRET", string.Join("", await db.Quarantine.Select(q => q.Raw + q.Reason).ToListAsync()));
+    }
+
+    [Fact]
+    public async Task Classified_log_parameters_are_erased_by_the_platforms_redaction()
+    {
+        var logs = new CapturedLogs();
+        await using var host = await StartAsync(TestDatabases.Sqlite, logs);
+        var logger = host.Services.GetRequiredService<ILogger<WebhookDeliveryWorker>>();
+        Handoff.Server.Logging.HandoffLog.DeliveryFailed(logger, Guid.NewGuid(), "hris", "value 123-45-6789 of National_ID did not convert");
+
+        var line = Assert.Single(logs.Lines, l => l.Contains("webhook delivery", StringComparison.Ordinal));
+        Assert.Contains("for hris failed", line);
+        Assert.DoesNotContain("123-45-6789", line);
     }
 }
