@@ -54,6 +54,10 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
     private readonly Dictionary<(string System, string Key), ReviewItemRow> _openReviews = [];
     private readonly HashSet<(Guid, string)> _openManualReviews = [];
 
+    /// <summary>What the sources said when someone last decided a manual-rule field: the same
+    /// disagreement seen again is already decided and does not come back to the queue.</summary>
+    private readonly Dictionary<(Guid, string), string> _decidedManual = [];
+
     /// <summary>Loads everything the records can touch: their links, the people their keys point to,
     /// those people's other source records, keys, open findings and the open reviews of the records.</summary>
     public async Task LoadAsync(string system, IReadOnlyList<MappedRecord> records, CancellationToken ct)
@@ -116,8 +120,13 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
             }
             foreach (var f in await db.Findings.Where(f => f.Status == "open" && chunk.Contains(f.PersonId)).ToListAsync(ct))
                 _findings[f.PersonId].Add(f);
-            foreach (var r in await db.ReviewItems.Where(r => r.Status == "open" && r.Field != null && r.PersonId != null && chunk.Contains(r.PersonId!.Value)).ToListAsync(ct))
-                _openManualReviews.Add((r.PersonId!.Value, r.Field!));
+            foreach (var r in await db.ReviewItems.Where(r => r.Field != null && r.PersonId != null && chunk.Contains(r.PersonId!.Value)).OrderBy(r => r.Id).ToListAsync(ct))
+            {
+                if (r.Status == "open")
+                    _openManualReviews.Add((r.PersonId!.Value, r.Field!));
+                else
+                    _decidedManual[(r.PersonId!.Value, r.Field!)] = r.CandidatesJson;
+            }
         }
     }
 
@@ -223,7 +232,11 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
             if (current?.Value != resolution.Winner?.Value)
                 changes.Add(new FieldChange(field.Name, current?.Value, resolution.Winner?.Value, resolution.Winner?.System ?? record.System, field.Classification));
             TrackFinding(person.Id, field, resolution);
-            if (resolution.NeedsReview && _openManualReviews.Add((person.Id, field.Name)))
+            var candidates = resolution.NeedsReview
+                ? JsonDefaults.Serialize(resolution.Conflicting.Select(o => new { o.System, Value = protection.IsSensitive(field.Name) && o.Value is not null ? "hmac:" + protection.Keys.Blind.Hash(field.Name, o.Value) : o.Value }))
+                : null;
+            if (candidates is not null && _decidedManual.GetValueOrDefault((person.Id, field.Name)) != candidates
+                && _openManualReviews.Add((person.Id, field.Name)))
             {
                 Insert(new ReviewItemRow
                 {
@@ -232,7 +245,7 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
                     NativeKey = record.NativeKey,
                     PersonId = person.Id,
                     Field = field.Name,
-                    CandidatesJson = JsonDefaults.Serialize(resolution.Conflicting.Select(o => new { o.System, Value = protection.IsSensitive(field.Name) ? "(sensitive)" : o.Value })),
+                    CandidatesJson = candidates,
                     Reason = $"{field.Name} is decided by hand and its sources disagree",
                     CreatedAt = now,
                 });

@@ -85,7 +85,7 @@ public sealed class RetentionPurge(DatabaseOptions database, TimeProvider clock,
             person.ValuesJson = protection.SerializeResolved(values);
             var purgedFields = due.Select(d => d.Field).ToHashSet();
             if (purgedFields.Contains("first_name") || purgedFields.Contains("last_name") || purgedFields.Contains("preferred_name"))
-                person.DisplayName = $"(purged {id.ToString()[..8]})";
+                person.DisplayName = $"(purged {id.ToString()[^12..]})";
             person.UpdatedAt = now;
             person.Version++;
 

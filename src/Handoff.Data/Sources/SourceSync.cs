@@ -220,6 +220,8 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock, Key
             toApply.Add(record);
         }
 
+        await SupersedeQuarantinedAsync(db, mapper.System, inserts.OfType<QuarantineRow>().Where(q => q.Pointer is null).ToList(), now, ct);
+
         PersonBatch? people = null;
         if (toApply.Count > 0)
         {
@@ -241,6 +243,23 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock, Key
         }
 
         await BatchWriter.SaveAsync(db, inserts, ct, people is { AuditDrafts.Count: > 0 } ? () => audit.AppendAsync(db, people.AuditDrafts, ct) : null);
+    }
+
+    /// <summary>A row quarantined again (the same file and line read once more, e.g. a re-run of
+    /// <c>sync --file</c>) replaces its earlier entry instead of listing the problem twice.</summary>
+    private static async Task SupersedeQuarantinedAsync(HandoffDbContext db, string system, List<QuarantineRow> fresh, DateTimeOffset now, CancellationToken ct)
+    {
+        if (fresh.Count == 0)
+            return;
+        var files = fresh.Select(q => q.File).Distinct().ToList();
+        var places = fresh.Select(q => (q.File, q.Line)).ToHashSet();
+        var open = await db.Quarantine.Where(q => q.System == system && q.Status == "open" && q.Pointer == null && files.Contains(q.File)).ToListAsync(ct);
+        foreach (var old in open.Where(q => places.Contains((q.File, q.Line))))
+        {
+            old.Status = "superseded";
+            old.ClosedAt = now;
+            db.Entry(old).State = EntityState.Modified;
+        }
     }
 
     /// <summary>Same content as what was applied, or an older effective row than the one applied

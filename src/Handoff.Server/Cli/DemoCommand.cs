@@ -78,6 +78,8 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         console.MarkupLineInterpolated($"quarantined rows: {await db.Quarantine.CountAsync(q => q.Status == "open", ct)}");
         console.MarkupLineInterpolated($"future-dated changes held: {await db.PendingChanges.CountAsync(p => p.AppliedAt == null, ct)}");
         console.MarkupLineInterpolated($"events in the outbox: {await db.OutboxEvents.CountAsync(ct)}");
+        var audit = await runtime.Audit.VerifyAsync(ct);
+        console.MarkupLineInterpolated($"audit log: {audit.Entries} entries, {(audit.Intact ? "chain intact" : "BROKEN: " + audit.Problem!.Message)} (handoff audit verify)");
 
         // The seed's own example: the pre-hire whose start date the ATS and the HRIS disagree on.
         var finding = await db.Findings.AsNoTracking().Where(f => f.Field == "start_date" && f.Status == "open").OrderBy(f => f.Id).FirstOrDefaultAsync(ct);
@@ -91,7 +93,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
                 .Select(d => $"{d.GetProperty("system").GetString()} says {d.GetProperty("value").GetString()} (record {d.GetProperty("key").GetString()})");
             console.MarkupLineInterpolated($"{person.DisplayName} ({person.State}): the sources disagree on start_date: {string.Join("; ", said)}");
             console.MarkupLineInterpolated($"the dictionary's rule (system_of_record: hris) keeps {start.Value}, from {start.System} record {start.NativeKey}, observed {start.ObservedAt:u}");
-            console.MarkupLineInterpolated($"see it all: dotnet run --project src/Handoff.Server -- people show {person.Id.ToString()[..8]}");
+            console.MarkupLineInterpolated($"see it all: dotnet run --project src/Handoff.Server -- people show {values.GetValueOrDefault("employee_id")?.Value ?? person.Id.ToString()}");
         }
 
         console.Write(new Rule("where to look").LeftJustified());
@@ -99,7 +101,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         foreach (var line in new[]
         {
             $"handoff people list{db_}", $"handoff findings{db_}", $"handoff review list{db_}", $"handoff quarantine list{db_}",
-            $"handoff syncs{db_}", $"handoff dictionary versions{db_}", $"handoff serve{db_}   (webhooks on http://127.0.0.1:5080/hooks/hris)",
+            $"handoff syncs{db_}", $"handoff dictionary versions{db_}", $"handoff audit verify{db_}", $"handoff retention run --dry-run --today 2028-11-01{db_}", $"handoff serve{db_}   (webhooks on http://127.0.0.1:5080/hooks/hris)",
         })
             console.MarkupLineInterpolated($"  dotnet run --project src/Handoff.Server -- {line[8..]}");
     }

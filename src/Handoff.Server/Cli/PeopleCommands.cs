@@ -37,7 +37,7 @@ public sealed class PeopleListCommand : HandoffCommand<PeopleListSettings>
         foreach (var p in people)
         {
             var values = JsonDefaults.Deserialize<Dictionary<string, ResolvedValue>>(p.ValuesJson);
-            table.AddRow(p.Id.ToString()[..8], Markup.Escape(p.DisplayName), p.State,
+            table.AddRow(p.Id.ToString(), Markup.Escape(p.DisplayName), p.State,
                 Markup.Escape(values.GetValueOrDefault("employee_id")?.Value ?? ""), values.GetValueOrDefault("start_date")?.Value ?? "");
         }
         Console.Write(table);
@@ -49,7 +49,7 @@ public sealed class PeopleListCommand : HandoffCommand<PeopleListSettings>
 public sealed class PersonSettings : HandoffSettings
 {
     [CommandArgument(0, "<PERSON>")]
-    [Description("Person id (or its first 8 characters), employee id, candidate id or work email.")]
+    [Description("Person id (or its last 12 characters), employee id, candidate id or work email.")]
     public string Person { get; init; } = "";
 }
 
@@ -111,11 +111,12 @@ public static class PersonLookup
             return await db.People.AsNoTracking().FirstAsync(p => p.Id == byKey[0], ct);
         if (byKey.Count > 1)
             throw new HandoffCliException($"'{reference}' matches {byKey.Count} people; use the person id");
-        if (key.Length >= 6)
+        if (key.Length >= 8)
         {
-            // A Guid prefix: compare in memory because the providers store Guids differently.
+            // Part of an id (ids are time-ordered, so their start is shared by people created together;
+            // the end is random): compare in memory because the providers store Guids differently.
             var ids = await db.People.AsNoTracking().Select(p => p.Id).ToListAsync(ct);
-            var hits = ids.Where(i => i.ToString().StartsWith(key, StringComparison.Ordinal)).Take(2).ToList();
+            var hits = ids.Where(i => i.ToString().StartsWith(key, StringComparison.Ordinal) || i.ToString().EndsWith(key, StringComparison.Ordinal)).Take(2).ToList();
             if (hits.Count == 1)
                 return await db.People.AsNoTracking().FirstAsync(p => p.Id == hits[0], ct);
         }

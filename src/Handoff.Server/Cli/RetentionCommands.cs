@@ -22,7 +22,7 @@ public sealed class RetentionRunCommand : HandoffCommand<RetentionSettings>
         var table = new Table().AddColumns("person", "fields", "policies", "then");
         foreach (var a in actions)
         {
-            table.AddRow(a.PersonId.ToString()[..8],
+            table.AddRow(a.PersonId.ToString(),
                 Markup.Escape(string.Join(", ", a.Fields.Select(f => $"{f.Field} ({f.Action.ToString().ToLowerInvariant()})"))),
                 Markup.Escape(string.Join(", ", a.Fields.Select(f => f.Policy).Distinct())),
                 a.Purged ? "purged" : "terminated (data under a longer policy kept)");

@@ -102,6 +102,10 @@ public sealed class AcmeIngestionTests
         Assert.Equal(32, again.Unchanged);
         await spine.SyncCsvAsync("ats");
         await spine.SyncCsvAsync("payroll");
+        // The same file named explicitly (sync --file), twice: still each problem once.
+        var workers = Path.Combine(spine.WorkspaceDir, "data", "hris", "workers.csv");
+        await spine.SyncCsvAsync("hris", workers);
+        await spine.SyncCsvAsync("hris", workers);
 
         await using (var db = spine.Db())
         {
