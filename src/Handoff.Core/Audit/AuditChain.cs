@@ -51,6 +51,14 @@ public static class AuditChain
     {
         using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = false, SkipValidation = false });
         w.WriteStartObject();
+        WriteProperties(e, w);
+        w.WriteEndObject();
+    }
+
+    /// <summary>The entry's hashed properties in canonical order; the export writes the same ones
+    /// (plus the hashes), so an exported line can be re-hashed to check it.</summary>
+    public static void WriteProperties(AuditEntry e, Utf8JsonWriter w)
+    {
         w.WriteNumber("sequence", e.Sequence);
         w.WriteString("at", e.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
         w.WriteString("actor", e.Actor);
@@ -69,7 +77,6 @@ public static class AuditChain
         }
         w.WriteEndArray();
         w.WriteString("correlation_id", e.CorrelationId);
-        w.WriteEndObject();
     }
 
     public static AuditCheckpoint SignCheckpoint(long sequence, string hash, IAuditSigningKey key, DateTimeOffset at) =>

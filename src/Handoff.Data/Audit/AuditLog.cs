@@ -280,24 +280,7 @@ public sealed class AuditLog(DatabaseOptions database, IAuditSigningKey key, Tim
     {
         using var w = new Utf8JsonWriter(output);
         w.WriteStartObject();
-        w.WriteNumber("sequence", e.Sequence);
-        w.WriteString("at", Time(e.At));
-        w.WriteString("actor", e.Actor);
-        w.WriteString("action", e.Action);
-        w.WriteString("system", e.System);
-        w.WriteString("object_type", e.ObjectType);
-        w.WriteString("object_id", e.ObjectId);
-        w.WriteStartArray("fields");
-        foreach (var f in e.Fields)
-        {
-            w.WriteStartObject();
-            w.WriteString("field", f.Field);
-            w.WriteString("before", f.Before);
-            w.WriteString("after", f.After);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteString("correlation_id", e.CorrelationId);
+        AuditChain.WriteProperties(e, w);
         w.WriteString("previous_hash", e.PreviousHash);
         w.WriteString("hash", e.Hash);
         w.WriteEndObject();
