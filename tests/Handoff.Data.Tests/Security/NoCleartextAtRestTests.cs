@@ -48,7 +48,11 @@ public sealed class NoCleartextAtRestTests
     {
         var spine = await IngestAsync(TestDatabases.Postgres);
         var cs = new NpgsqlConnectionStringBuilder(spine.Database.ConnectionString);
-        var info = new ProcessStartInfo("pg_dump") { RedirectStandardOutput = true, RedirectStandardError = true };
+        // The server's own pg_dump (same version), else the one on PATH.
+        var pgDump = Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin", "pg_dump")).Where(File.Exists).OrderDescending().FirstOrDefault() ?? "pg_dump"
+            : "pg_dump";
+        var info = new ProcessStartInfo(pgDump) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { "-h", cs.Host!, "-p", cs.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", cs.Username!, "--no-owner", cs.Database! })
             info.ArgumentList.Add(arg);
         using var process = Process.Start(info)!;
