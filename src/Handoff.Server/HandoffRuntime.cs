@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Handoff.Core.Audit;
+using Handoff.Core.Security;
 using Handoff.Data;
 using Handoff.Data.Audit;
 using Handoff.Data.People;
@@ -31,7 +32,7 @@ public sealed class HandoffRuntime
     public TimeProvider Clock { get; }
     public KeyMaterial Keys { get; }
 
-    /// <summary>Signs the audit log's checkpoints (<c>audit.key</c> next to the key ring).</summary>
+    /// <summary>Signs the audit log's checkpoints (derived from the key ring).</summary>
     public IAuditSigningKey AuditKey { get; }
     public AuditLog Audit { get; }
     public WorkspaceStore Workspace { get; }
@@ -48,8 +49,7 @@ public sealed class HandoffRuntime
     {
         await database.MigrateAsync(ct);
         var ring = await KeyRingCheck.OpenVerifiedAsync(database, keysDirectory, notice, clock, ct);
-        var auditKey = AuditKeyFile.OpenOrCreate(keysDirectory ?? Path.GetDirectoryName(ring.Path));
-        return new HandoffRuntime(database, clock, KeyMaterial.From(ring.Ring), auditKey);
+        return new HandoffRuntime(database, clock, KeyMaterial.From(ring.Ring), new KeyRingAuditKey(ring.Ring));
     }
 
     /// <summary>The database from <c>--db</c>, else <c>HANDOFF_DB</c>, else SQLite at <c>./data/handoff.db</c>.</summary>

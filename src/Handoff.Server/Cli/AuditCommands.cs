@@ -22,7 +22,7 @@ public sealed class AuditVerifyCommand : HandoffCommand<AuditVerifySettings>
 {
     protected override async Task<int> RunAsync(HandoffRuntime runtime, AuditVerifySettings settings, CancellationToken ct)
     {
-        var audit = OpenAudit(runtime, Console);
+        var audit = runtime.Audit;
         AuditVerification result;
         if (settings.File is { } file)
         {
@@ -44,28 +44,13 @@ public sealed class AuditVerifyCommand : HandoffCommand<AuditVerifySettings>
         Console.MarkupLineInterpolated($"{result.Entries} entries, chain intact, {result.Checkpoints} checkpoints verified");
         return 0;
     }
-
-    internal static AuditLog OpenAudit(HandoffRuntime runtime, IAnsiConsole console)
-    {
-        try
-        {
-            var audit = runtime.Audit;
-            if (runtime.AuditKey is AuditKeyFile { Created: true } file)
-                console.MarkupLineInterpolated($"[yellow]created the audit signing key {file.Path}[/]: back it up; without it checkpoints cannot be verified");
-            return audit;
-        }
-        catch (AuditKeyException e)
-        {
-            throw new HandoffCliException(e.Message);
-        }
-    }
 }
 
 public sealed class AuditCheckpointCommand : HandoffCommand<HandoffSettings>
 {
     protected override async Task<int> RunAsync(HandoffRuntime runtime, HandoffSettings settings, CancellationToken ct)
     {
-        var checkpoint = await AuditVerifyCommand.OpenAudit(runtime, Console).CheckpointAsync(ct);
+        var checkpoint = await runtime.Audit.CheckpointAsync(ct);
         if (checkpoint is null)
             Console.MarkupLine("nothing to sign: the log is empty or its last entry has a checkpoint already");
         else
@@ -179,7 +164,7 @@ public sealed class AuditCompletenessCommand : HandoffCommand<AuditPeriodSetting
     {
         var from = settings.FromTime ?? DateTimeOffset.MinValue;
         var to = settings.ToTime ?? DateTimeOffset.MaxValue;
-        var audit = AuditVerifyCommand.OpenAudit(runtime, Console);
+        var audit = runtime.Audit;
         var result = await audit.CompletenessAsync(from, to, ct);
         foreach (var m in result.Missing)
             Console.MarkupLineInterpolated($"[red]missing:[/] {m}");

@@ -164,44 +164,16 @@ public sealed class AuditChainTests
     }
 }
 
-public sealed class AuditKeyFileTests
+public sealed class KeyRingAuditKeyTests
 {
-    private static string TempDir() => Path.Combine(Path.GetTempPath(), "handoff-tests", $"keys-{Guid.NewGuid():N}");
-
     [Fact]
-    public void The_key_is_created_once_with_mode_0600_and_read_back()
+    public void The_checkpoint_key_comes_from_the_ring_survives_rotation_and_differs_between_rings()
     {
-        var dir = TempDir();
-        var created = AuditKeyFile.OpenOrCreate(dir);
-        Assert.True(created.Created);
-        Assert.Equal(32, created.Key.Length);
-        if (!OperatingSystem.IsWindows())
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(created.Path));
-        var again = AuditKeyFile.OpenOrCreate(dir);
-        Assert.False(again.Created);
-        Assert.Equal(created.Key, again.Key);
-        Assert.Equal(created.KeyId, again.KeyId);
-    }
-
-    [Fact]
-    public void A_key_file_readable_by_others_is_refused_with_a_clear_message()
-    {
-        if (OperatingSystem.IsWindows())
-            return;
-        var dir = TempDir();
-        var key = AuditKeyFile.OpenOrCreate(dir);
-        File.SetUnixFileMode(key.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        var e = Assert.Throws<AuditKeyException>(() => AuditKeyFile.OpenOrCreate(dir));
-        Assert.Contains("0644", e.Message);
-        Assert.Contains("chmod 600", e.Message);
-    }
-
-    [Fact]
-    public void A_damaged_key_file_is_refused()
-    {
-        var dir = TempDir();
-        var key = AuditKeyFile.OpenOrCreate(dir);
-        File.WriteAllText(key.Path, Convert.ToBase64String(new byte[16]));
-        Assert.Contains("expected 32", Assert.Throws<AuditKeyException>(() => AuditKeyFile.OpenOrCreate(dir)).Message);
+        var ring = Handoff.Core.Security.KeyRing.Generate();
+        var key = new Handoff.Core.Security.KeyRingAuditKey(ring);
+        Assert.Equal(32, key.Key.Length);
+        Assert.Equal(key.Key, new Handoff.Core.Security.KeyRingAuditKey(ring.WithNewCurrentKey()).Key);
+        Assert.NotEqual(key.Key, new Handoff.Core.Security.KeyRingAuditKey(Handoff.Core.Security.KeyRing.Generate()).Key);
+        Assert.NotEqual(key.Key, ring.BlindIndexKey); // derived, not the blind-index key itself
     }
 }

@@ -14,7 +14,9 @@ public sealed class AuditCommandTests
         var db = Path.Combine(work, "data", "handoff.db");
         var options = DatabaseOptions.ForSqliteFile(db);
         await options.MigrateAsync();
-        var log = new AuditLog(options, AuditKeyFile.OpenOrCreate(Path.Combine(work, "data", "keys")), TimeProvider.System, checkpointEvery: 10);
+        // The key ring the CLI will open from the work folder, and the checkpoint key derived from it.
+        var ring = Core.Security.KeyRingStore.Open(Path.Combine(work, "data", "keys")).Ring;
+        var log = new AuditLog(options, new Core.Security.KeyRingAuditKey(ring), TimeProvider.System, checkpointEvery: 10);
         await using var context = options.CreateContext();
         await using var tx = await context.Database.BeginTransactionAsync();
         await log.AppendAsync(context, Enumerable.Range(1, entries).Select(i =>
@@ -74,9 +76,10 @@ public sealed class AuditCommandTests
         if (OperatingSystem.IsWindows())
             return;
         var (work, db) = await LogAsync(3);
-        File.SetUnixFileMode(Path.Combine(work, "data", "keys", "audit.key"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+        // The checkpoint key comes from the key ring: a ring others can read is refused before anything runs.
+        File.SetUnixFileMode(Path.Combine(work, "data", "keys", "keyring.json"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
         var (exit, output) = await HandoffProcess.RunInAsync(work, "audit", "verify", "--db", db);
         Assert.Equal(1, exit);
-        Assert.Contains("wider than 0600", output);
+        Assert.Contains("chmod 600", output);
     }
 }
