@@ -205,7 +205,8 @@ public sealed class WebhookTests
             public bool IsEnabled(LogLevel logLevel) => true;
 
             public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                owner.Lines.Enqueue($"{category} {logLevel}: {formatter(state, exception)} {exception}");
+                owner.Lines.Enqueue($"{category} {logLevel}: {formatter(state, exception)} {exception} | "
+                    + string.Join("; ", (state as IEnumerable<KeyValuePair<string, object?>>)?.Select(p => $"{p.Key}={p.Value}") ?? []));
         }
     }
 
@@ -242,5 +243,8 @@ public sealed class WebhookTests
         var line = Assert.Single(logs.Lines, l => l.Contains("webhook delivery", StringComparison.Ordinal));
         Assert.Contains("for hris failed", line);
         Assert.DoesNotContain("123-45-6789", line);
+        // The classified parameter went through the redactor (erased), rather than being dropped by a
+        // logger that does not know redaction.
+        Assert.Contains("Error=;", line + ";");
     }
 }
