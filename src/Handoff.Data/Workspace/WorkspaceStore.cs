@@ -89,11 +89,22 @@ public sealed class WorkspaceStore(DatabaseOptions database, TimeProvider clock,
             throw new WorkspaceStateException("no workspace has been applied yet: run `handoff apply -f DIR` first");
         var active = await db.DictionaryVersions.AsNoTracking().FirstOrDefaultAsync(v => v.Status == "active", ct)
             ?? throw new WorkspaceStateException("no dictionary version is in effect yet: a proposed version needs one HR and one IT approval (`handoff dictionary approve`)");
-        var result = WorkspaceLoader.LoadFromText(docs.GetValueOrDefault(SystemsDoc), active.Yaml, docs.GetValueOrDefault(CharterDoc));
+        // Every webhook delivery and sync asks for the workspace; the YAML is parsed again only when
+        // what is stored changed (the texts are small, the parse is not free).
+        var key = (docs.GetValueOrDefault(SystemsDoc), active.Yaml, docs.GetValueOrDefault(CharterDoc), directory, active.Id);
+        if (_cached is { } hit && hit.Key == key)
+            return hit.Workspace;
+        var result = WorkspaceLoader.LoadFromText(key.Item1, key.Yaml, key.Item3);
         if (!result.Succeeded)
             throw new WorkspaceStateException($"dictionary v{active.Id} no longer fits the applied systems: " + string.Join("; ", result.Errors));
-        return new ActiveWorkspace(result.Workspace!, directory, active.Id);
+        var workspace = new ActiveWorkspace(result.Workspace!, directory, active.Id);
+        _cached = new CachedWorkspace(key, workspace); // a reference: readers on other threads see all or nothing
+        return workspace;
     }
+
+    private sealed record CachedWorkspace((string?, string Yaml, string?, string, int) Key, ActiveWorkspace Workspace);
+
+    private CachedWorkspace? _cached;
 
     /// <summary>Writes the applied workspace back as YAML: systems, charter and the latest dictionary
     /// version (in effect or proposed) — what was applied, so apply → export is lossless.</summary>
