@@ -120,34 +120,37 @@ public sealed class QuarantineRetryCommand : HandoffCommand<QuarantineRetrySetti
     {
         var workspace = await runtime.Workspace.LoadActiveAsync(ct);
         var system = workspace.Definition.FindSystem(settings.System) ?? throw new HandoffCliException($"no system '{settings.System}' in the workspace");
-        List<QuarantineRow> open;
+        // Rows of a CSV drop are retried by reading the drop again; records of a JSON delivery that
+        // failed on a value are re-run from their stored (decrypted) native values; a JSON record that
+        // could not be read at all stays quarantined: only its sender can send it again.
+        List<QuarantineRow> fromFiles, fromJson;
+        int left;
         await using (var db = runtime.Database.CreateContext())
         {
-            open = await db.Quarantine.Where(q => q.System == system.Id && q.Status == "open").ToListAsync(ct);
-            foreach (var q in open)
+            var open = await db.Quarantine.Where(q => q.System == system.Id && q.Status == "open").ToListAsync(ct);
+            fromFiles = system.Connector == "csv" ? open.Where(q => q.Pointer is null).ToList() : [];
+            fromJson = open.Where(q => q.Pointer is not null && q.Field is not null).ToList();
+            left = open.Count - fromFiles.Count - fromJson.Count;
+            foreach (var q in fromFiles.Concat(fromJson))
             {
                 q.Status = "retried";
                 q.ClosedAt = runtime.Clock.GetUtcNow();
             }
             await db.SaveChangesAsync(ct);
         }
-        if (open.Count == 0)
-        {
-            Console.MarkupLine("nothing quarantined for this system");
-            return 0;
-        }
+        if (fromFiles.Count + fromJson.Count == 0)
+            Console.MarkupLineInterpolated($"nothing to retry for {system.Id}");
 
-        var fromJson = open.Where(q => q.Pointer is not null && q.Raw.StartsWith('{')).ToList();
         if (fromJson.Count > 0)
         {
-            var items = fromJson.Select(q => (SourceItem)new NativeRecord(q.File, q.Line,
-                System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string?>>(q.Raw)!)
-            { Pointer = q.Pointer }).ToList();
-            var report = await runtime.Sync.RunAsync(workspace.Definition, system.Id, ToAsync(items), "retry", ct);
-            SyncCommand.Print(Console, report);
+            var protection = new Data.Security.FieldProtection(workspace.Definition.Dictionary, runtime.Keys);
+            var items = fromJson.Select(q => (SourceItem)new NativeRecord(q.File, q.Line, protection.DeserializeNative(q.Raw)) { Pointer = q.Pointer }).ToList();
+            SyncCommand.Print(Console, await runtime.Sync.RunAsync(workspace.Definition, system.Id, ToAsync(items), "retry", ct));
         }
-        if (open.Count > fromJson.Count && system.Connector == "csv")
+        if (fromFiles.Count > 0)
             SyncCommand.Print(Console, await SyncCommand.Run(runtime, system.Id, null, ct));
+        if (left > 0)
+            Console.MarkupLineInterpolated($"{left} unreadable record(s) stay quarantined: the sender must send them again");
         return 0;
     }
 

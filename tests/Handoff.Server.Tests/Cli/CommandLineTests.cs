@@ -111,4 +111,42 @@ public sealed class CommandLineTests
         Assert.True(showExit == 0, show);
         Assert.Contains("1990-02-28", show);
     }
+
+    [Fact]
+    public async Task A_delivered_record_is_retried_from_its_stored_values_and_its_sensitive_column_survives_the_round_trip()
+    {
+        var work = Path.Combine(Path.GetTempPath(), $"handoff-retry-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(work);
+        var db = Path.Combine(work, "data", "handoff.db");
+        Assert.Equal(0, (await HandoffProcess.RunInAsync(work, "apply", "-f", Repository.AcmeWorkspace, "--db", db, "--as", "demo")).ExitCode);
+        Assert.Equal(0, (await HandoffProcess.RunInAsync(work, "dictionary", "approve", "1", "--as", "alice", "--db", db)).ExitCode);
+        Assert.Equal(0, (await HandoffProcess.RunInAsync(work, "dictionary", "approve", "1", "--as", "ivan", "--db", db)).ExitCode);
+
+        // A delivered record (JSON pointer) with a date that does not convert, processed with the same key ring the CLI uses.
+        var options = Data.DatabaseOptions.Parse(db);
+        var keys = Data.Security.KeyMaterial.From(Core.Security.KeyRingStore.Open(Path.Combine(work, "data", "keys")).Ring);
+        var store = new Data.Workspace.WorkspaceStore(options, TimeProvider.System, new Data.Audit.AuditLog(options, new TestAuditKey(), TimeProvider.System));
+        var workspace = (await store.LoadActiveAsync(default)).Definition;
+        var sync = new Data.Sources.SourceSync(options, TimeProvider.System, keys, new Data.Audit.AuditLog(options, new TestAuditKey(), TimeProvider.System));
+        var record = new Core.Sources.NativeRecord("delivery x", 1, new Dictionary<string, string?>
+        {
+            ["Employee_ID"] = "960001",
+            ["Legal_First_Name"] = "Rae",
+            ["Legal_Last_Name"] = "Try",
+            ["Employment_Begin_Date"] = "2027-13-01",
+            ["National_ID"] = "NID-RETRY-1",
+        })
+        { Pointer = "/0" };
+        await sync.RunAsync(workspace, "hris", new[] { (Core.Sources.SourceItem)record }.ToAsyncEnumerable(), "webhook", default);
+
+        var (exit, output) = await HandoffProcess.RunInAsync(work, "quarantine", "retry", "hris", "--db", db);
+        Assert.True(exit == 0, output);
+        Assert.Contains("rejected 1", output); // the value is still bad: quarantined again, with the same place
+
+        await using var context = options.CreateContext();
+        var again = await context.Quarantine.SingleAsync(q => q.Status == "open");
+        Assert.Equal(("/0", "Employment_Begin_Date"), (again.Pointer, again.Field));
+        Assert.DoesNotContain("NID-RETRY-1", again.Raw);
+        Assert.Equal("NID-RETRY-1", new Data.Security.FieldProtection(workspace.Dictionary, keys).DeserializeNative(again.Raw)["National_ID"]);
+    }
 }
