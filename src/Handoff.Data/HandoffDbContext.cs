@@ -5,6 +5,7 @@ using Handoff.Data.Events;
 using Handoff.Data.People;
 using Handoff.Data.Security;
 using Handoff.Data.Sources;
+using Handoff.Data.Workflows;
 using Handoff.Data.Workspace;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -33,6 +34,14 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
     public DbSet<AuditHeadRow> AuditHead => Set<AuditHeadRow>();
     public DbSet<KeyCheckRow> KeyChecks => Set<KeyCheckRow>();
     public DbSet<ApiTokenRow> ApiTokens => Set<ApiTokenRow>();
+    public DbSet<WorkflowVersionRow> WorkflowVersions => Set<WorkflowVersionRow>();
+    public DbSet<WorkflowApprovalRow> WorkflowApprovals => Set<WorkflowApprovalRow>();
+    public DbSet<TriggerStateRow> TriggerStates => Set<TriggerStateRow>();
+    public DbSet<RunRow> Runs => Set<RunRow>();
+    public DbSet<RunStepRow> RunSteps => Set<RunStepRow>();
+    public DbSet<HumanTaskRow> HumanTasks => Set<HumanTaskRow>();
+    public DbSet<StagedWriteRow> StagedWrites => Set<StagedWriteRow>();
+    public DbSet<AccountLinkRow> AccountLinks => Set<AccountLinkRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -157,6 +166,8 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
             e.HasIndex(t => t.Prefix);
         });
 
+        ConfigureWorkflows(b);
+
         // snake_case columns, so hand-written SQL (reports, COPY, psql) reads naturally on both providers.
         // SQLite cannot order or compare DateTimeOffset; every time is UTC, so it stores UTC DateTime
         // (readable, sortable text) and the model stays the same on both providers.
@@ -172,6 +183,67 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
                     property.SetValueConverter(NullableUtcConverter);
             }
         }
+    }
+
+    /// <summary>The workflow engine's tables: versions, trigger state, runs, steps, human tasks, staged writes, links.</summary>
+    private static void ConfigureWorkflows(ModelBuilder b)
+    {
+        b.Entity<WorkflowVersionRow>(e =>
+        {
+            e.ToTable("workflow_versions");
+            e.Property(v => v.Id).ValueGeneratedNever();
+            e.Property(v => v.WorkflowId).HasMaxLength(100);
+            e.Property(v => v.Status).HasMaxLength(16);
+            e.HasIndex(v => new { v.WorkflowId, v.Version }).IsUnique();
+            e.HasIndex(v => v.Status);
+            e.HasMany(v => v.Approvals).WithOne().HasForeignKey(a => a.VersionId);
+        });
+        b.Entity<WorkflowApprovalRow>(e => e.ToTable("workflow_approvals"));
+        b.Entity<TriggerStateRow>(e =>
+        {
+            e.ToTable("trigger_states");
+            e.HasKey(t => t.WorkflowId);
+            e.Property(t => t.WorkflowId).HasMaxLength(100);
+        });
+        b.Entity<RunRow>(e =>
+        {
+            e.ToTable("runs");
+            e.Property(r => r.Id).ValueGeneratedNever();
+            e.Property(r => r.WorkflowId).HasMaxLength(100);
+            e.Property(r => r.TriggerKey).HasMaxLength(200);
+            e.Property(r => r.Status).HasMaxLength(32);
+            e.Property(r => r.WaitingFor).HasMaxLength(32);
+            e.Property(r => r.LeaseOwner).HasMaxLength(100);
+            e.HasIndex(r => new { r.WorkflowId, r.PersonId, r.TriggerKey }).IsUnique();
+            e.HasIndex(r => new { r.Status, r.DueAt });
+            e.HasIndex(r => r.PersonId);
+            e.HasIndex(r => r.CreatedAt);
+        });
+        b.Entity<RunStepRow>(e =>
+        {
+            e.ToTable("run_steps");
+            e.HasIndex(s => s.RunId);
+            e.HasIndex(s => new { s.System, s.Destructive, s.FinishedAt });
+        });
+        b.Entity<HumanTaskRow>(e =>
+        {
+            e.ToTable("human_tasks");
+            e.HasIndex(t => new { t.Status, t.DueAt });
+            e.HasIndex(t => new { t.RunId, t.StepId });
+        });
+        b.Entity<StagedWriteRow>(e =>
+        {
+            e.ToTable("staged_writes");
+            e.HasIndex(w => new { w.System, w.Status });
+        });
+        b.Entity<AccountLinkRow>(e =>
+        {
+            e.ToTable("account_links");
+            e.Property(l => l.System).HasMaxLength(100);
+            e.Property(l => l.NativeId).HasMaxLength(400);
+            e.HasIndex(l => new { l.System, l.PersonId }).IsUnique();
+            e.HasIndex(l => new { l.System, l.NativeId });
+        });
     }
 
     private static readonly ValueConverter<DateTimeOffset, DateTime> UtcConverter =

@@ -1,0 +1,609 @@
+using System.Globalization;
+using Handoff.Core.Audit;
+using Handoff.Core.Connectors;
+using Handoff.Core.People;
+using Handoff.Core.Workflows;
+using Handoff.Core.Workspace;
+using Handoff.Data.Events;
+using Handoff.Data.Security;
+using Microsoft.EntityFrameworkCore;
+using Polly;
+using Polly.Retry;
+
+namespace Handoff.Data.Workflows;
+
+public sealed partial class WorkflowEngine
+{
+    /// <summary>Claims and executes due runs (queued, woken, or whose lease expired) until none is due
+    /// or <paramref name="max"/> were executed; <see cref="EngineOptions.Workers"/> at a time.</summary>
+    public async Task<int> RunDueAsync(int max, CancellationToken ct)
+    {
+        var executed = 0;
+        var running = new List<Task>();
+        while (executed < max)
+        {
+            var claimed = await ClaimAsync(ct);
+            if (claimed is null)
+                break;
+            executed++;
+            running.Add(ExecuteClaimedAsync(claimed.Value, ct));
+            if (running.Count >= _options.Workers)
+            {
+                var done = await Task.WhenAny(running);
+                running.Remove(done);
+                await done;
+            }
+        }
+        await Task.WhenAll(running);
+        return executed;
+    }
+
+    /// <summary>Claims one due run with a conditional update, so two workers (or nodes) never run it at once.</summary>
+    private async Task<Guid?> ClaimAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            var now = clock.GetUtcNow();
+            await using var db = database.CreateContext();
+            var next = await db.Runs.AsNoTracking()
+                .Where(r => ((r.Status == RunStatus.Queued || r.Status == RunStatus.Waiting) && r.DueAt <= now)
+                    || (r.Status == RunStatus.Running && r.LeaseUntil < now))
+                .OrderBy(r => r.DueAt).Select(r => new { r.Id, r.Status, r.LeaseUntil }).FirstOrDefaultAsync(ct);
+            if (next is null)
+                return null;
+            var claimed = await db.Runs
+                .Where(r => r.Id == next.Id && r.Status == next.Status && r.LeaseUntil == next.LeaseUntil)
+                .ExecuteUpdateAsync(u => u
+                    .SetProperty(r => r.Status, RunStatus.Running)
+                    .SetProperty(r => r.LeaseOwner, _options.Node)
+                    .SetProperty(r => r.LeaseUntil, now + _options.Lease)
+                    .SetProperty(r => r.StartedAt, r => r.StartedAt ?? now), ct);
+            if (claimed == 1)
+                return next.Id;
+        }
+    }
+
+    private async Task ExecuteClaimedAsync(Guid runId, CancellationToken ct)
+    {
+        try
+        {
+            await ExecuteRunAsync(runId, ct);
+        }
+        catch (LeaseLostException)
+        {
+            // another worker took the run over; it carries on from the last committed step
+        }
+    }
+
+    private async Task ExecuteRunAsync(Guid runId, CancellationToken ct)
+    {
+        RunRow run;
+        WorkflowVersionRow version;
+        await using (var db = database.CreateContext())
+        {
+            run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId, ct);
+            version = await db.WorkflowVersions.AsNoTracking().SingleAsync(v => v.Id == run.VersionId, ct);
+        }
+        var definition = workflows.Parse(version);
+        var workspace = await workspaces.LoadActiveAsync(ct);
+        var dictionary = workspace.Definition.Dictionary;
+        var protection = new FieldProtection(dictionary, keys);
+        var connectors = connectorsFor(workspace.Definition);
+        var outputs = JsonDefaults.Deserialize<Dictionary<string, Dictionary<string, object?>>>(run.OutputsJson);
+
+        while (run.StepIndex < definition.Steps.Count)
+        {
+            var step = definition.Steps[run.StepIndex];
+            var descriptor = StepCatalog.Find(step.Uses)!;
+            PersonView view;
+            await using (var db = database.CreateContext())
+            {
+                var person = await db.People.AsNoTracking().SingleOrDefaultAsync(p => p.Id == run.PersonId, ct);
+                if (person is null || person.State == "purged")
+                {
+                    await CommitAsync(run, definition, new StepResult(step, "failed") { Error = "the person was purged" }, ct);
+                    return;
+                }
+                view = PersonView.Of(person, dictionary, protection, definition.Permissions);
+            }
+            var result = await ExecuteStepAsync(run, definition, step, descriptor, view, workspace.Definition, connectors, outputs, ct);
+            run = await CommitAsync(run, definition, result, ct);
+            if (result.Status == "completed")
+                outputs[step.Id] = result.Outputs;
+            if (run.Status != RunStatus.Running)
+                return;
+        }
+    }
+
+    /// <summary>What one step did, before it is committed.</summary>
+    private sealed record StepResult(StepDefinition Step, string Status)
+    {
+        public Dictionary<string, object?> Inputs { get; init; } = [];
+        public Dictionary<string, object?> Outputs { get; init; } = [];
+        public string? Error { get; init; }
+        public string? System { get; init; }
+        public string? Operation { get; init; }
+        public bool Destructive { get; init; }
+        public int Attempts { get; init; } = 1;
+        public Bookmark? Bookmark { get; init; }
+        public List<(TargetOperation Operation, TargetOperationResult Result)> Applied { get; init; } = [];
+        public List<CanonicalWrite> Writes { get; init; } = [];
+        public string? StagedReason { get; init; }
+        public DateTimeOffset StartedAt { get; init; }
+        /// <summary>For parked runs whose bookmark is not yet due (an approval still open): keep waiting.</summary>
+        public DateTimeOffset? ParkUntil { get; init; }
+        public string? ParkFor { get; init; }
+        public List<AuditDraft> ExtraAudit { get; init; } = [];
+    }
+
+    private async Task<StepResult> ExecuteStepAsync(RunRow run, WorkflowDefinition definition, StepDefinition step, StepDescriptor descriptor,
+        PersonView view, WorkspaceDefinition workspace, ITargetConnectorSource connectors,
+        Dictionary<string, Dictionary<string, object?>> outputs, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var started = now;
+        string? target = null;
+        if (descriptor.TargetKind is { } kind)
+            target = WorkflowChecks.ResolveTarget(step, kind, workspace, out _);
+
+        // A parked run resumes at the step that parked it.
+        Resumption? resumed = null;
+        var bypassThreshold = false;
+        if (run.WaitingFor is { } waitingFor)
+        {
+            var (resumption, park, extra, bypass, stagedError) = await ResumeAsync(run, step, waitingFor, now, ct);
+            if (park is { } until)
+                return new StepResult(step, "parked") { ParkUntil = until, ParkFor = waitingFor, ExtraAudit = extra, StartedAt = started, System = target };
+            if (stagedError is not null)
+                return new StepResult(step, "failed") { Error = stagedError, System = target, ExtraAudit = extra, StartedAt = started };
+            resumed = resumption;
+            bypassThreshold = bypass;
+        }
+
+        var context = view.TemplateValues(definition.Name, run.Id, now, outputs);
+        if (step.When is { } when && resumed is null && !WorkflowExpressions.Matches(when, context))
+            return new StepResult(step, "skipped") { Error = $"when: {when} is false", System = target, StartedAt = started };
+
+        Dictionary<string, object?> inputs, history;
+        try
+        {
+            (inputs, history) = StepInputs.Render(step, descriptor, context, workspace.Dictionary);
+        }
+        catch (Exception e) when (e is StepInputException or InvalidOperationException or FormatException)
+        {
+            return new StepResult(step, "failed") { Error = e.Message, System = target, StartedAt = started };
+        }
+
+        string? linked = null;
+        if (target is not null)
+        {
+            await using var db = database.CreateContext();
+            linked = await db.AccountLinks.AsNoTracking().Where(l => l.System == target && l.PersonId == run.PersonId)
+                .Select(l => l.NativeId).FirstOrDefaultAsync(ct);
+        }
+        var stepContext = new EngineStepContext(this, connectors, target, bypassThreshold, workspace)
+        {
+            Workflow = definition,
+            Step = step,
+            Descriptor = descriptor,
+            RunId = run.Id,
+            PersonId = run.PersonId,
+            PersonName = view.Name,
+            Now = now,
+            Zone = view.Zone,
+            TargetSystem = target,
+            LinkedNativeId = linked,
+            Inputs = inputs,
+            Resumed = resumed,
+        };
+        var result = new StepResult(step, "completed")
+        {
+            Inputs = history,
+            System = target,
+            Operation = descriptor.Operation,
+            StartedAt = started,
+            Applied = stepContext.Applied,
+            Writes = stepContext.CanonicalWrites,
+        };
+        try
+        {
+            var outcome = await descriptor.Create().ExecuteAsync(stepContext, ct);
+            result = result with { Attempts = Math.Max(1, stepContext.Attempts), Destructive = stepContext.Applied.Any(a => a.Operation.IsDestructive) };
+            return outcome switch
+            {
+                StepOutcome.Completed c => result with { Outputs = c.Outputs.ToDictionary(p => p.Key, p => Simple(p.Value)) },
+                StepOutcome.Skipped s => result with { Status = "skipped", Error = s.Reason },
+                StepOutcome.Suspended s => result with { Status = "waiting", Bookmark = s.Bookmark },
+                StepOutcome.Failed f => result with { Status = "failed", Error = f.Reason },
+                _ => throw new InvalidOperationException($"unknown outcome {outcome}"),
+            };
+        }
+        catch (PermissionDeniedException e)
+        {
+            return result with { Status = "blocked", Error = e.Message, Attempts = Math.Max(1, stepContext.Attempts) };
+        }
+        catch (ThresholdHeldException e)
+        {
+            return result with { Status = "staged", StagedReason = e.Message, Error = e.Message, Destructive = true };
+        }
+        catch (StepInputException e)
+        {
+            return result with { Status = "failed", Error = e.Message };
+        }
+        catch (UniqueValueExhaustedException e)
+        {
+            return result with { Status = "failed", Error = e.Message };
+        }
+        catch (ConnectorException e) when (e.IsTransient)
+        {
+            return result with { Status = "retry", Error = e.Message, Attempts = stepContext.Attempts };
+        }
+        catch (ConnectorException e)
+        {
+            return result with { Status = "failed", Error = $"{e.Failure}: {e.Message}", Attempts = Math.Max(1, stepContext.Attempts) };
+        }
+    }
+
+    private static object? Simple(object? value) => value switch
+    {
+        null or string or bool => value,
+        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        DateTimeOffset t => t.ToString("O", CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString(),
+    };
+
+    private async Task<(Resumption?, DateTimeOffset?, List<AuditDraft>, bool Bypass, string? Error)> ResumeAsync(
+        RunRow run, StepDefinition step, string waitingFor, DateTimeOffset now, CancellationToken ct)
+    {
+        var extra = new List<AuditDraft>();
+        switch (waitingFor)
+        {
+            case "timer":
+                return (new Resumption.TimerFired(), null, extra, false, null);
+            case "retry":
+                return (null, null, extra, false, null);
+            case "threshold":
+            {
+                await using var db = database.CreateContext();
+                var staged = await db.StagedWrites.AsNoTracking().Where(s => s.RunId == run.Id && s.StepId == step.Id)
+                    .OrderByDescending(s => s.Id).FirstOrDefaultAsync(ct);
+                return staged?.Status switch
+                {
+                    "released" => (null, null, extra, true, null),
+                    "discarded" => (null, null, extra, false, $"the held write was discarded by {staged.DecidedBy}"),
+                    _ => (null, now + TimeSpan.FromDays(365), extra, false, null),
+                };
+            }
+            case "approval":
+            {
+                await using var db = database.CreateContext();
+                var task = await db.HumanTasks.Where(t => t.RunId == run.Id && t.StepId == step.Id).OrderByDescending(t => t.Id).FirstOrDefaultAsync(ct);
+                if (task is null)
+                    return (null, null, extra, false, null);
+                switch (task.Status)
+                {
+                    case "approved":
+                    case "rejected":
+                        return (new Resumption.Decision(task.Status == "approved", task.DecidedBy ?? "?", task.Comment), null, extra, false, null);
+                    case "expired":
+                        return (new Resumption.Expired(), null, extra, false, null);
+                }
+                if (now >= task.DueAt)
+                {
+                    task.Status = "expired";
+                    task.DecidedAt = now;
+                    await db.SaveChangesAsync(ct);
+                    return (new Resumption.Expired(), null, extra, false, null);
+                }
+                if (!task.Escalated && task.EscalateAt is { } escalateAt && now >= escalateAt)
+                {
+                    task.Escalated = true;
+                    await db.SaveChangesAsync(ct);
+                    extra.Add(new AuditDraft(ActorOf(run), "workflow.approval_escalated", "human_task", task.Id.ToString(CultureInfo.InvariantCulture),
+                        [new("role", task.Role, task.EscalateTo)], null, run.Id.ToString("N"), now));
+                }
+                var next = !task.Escalated && task.EscalateAt is { } e2 && e2 < task.DueAt ? e2 : task.DueAt;
+                return (null, next, extra, false, null);
+            }
+            default:
+                return (null, null, extra, false, null);
+        }
+    }
+
+    /// <summary>Commits one step: its row, the run's next state (fenced by the lease), links, canonical
+    /// writes, human task or staged write, and the audit entries — all in one transaction.</summary>
+    private async Task<RunRow> CommitAsync(RunRow run, WorkflowDefinition definition, StepResult r, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = database.CreateContext();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var current = await db.Runs.SingleAsync(x => x.Id == run.Id, ct);
+        if (current.LeaseOwner != _options.Node || current.Status != RunStatus.Running)
+            throw new LeaseLostException();
+        var actor = ActorOf(current);
+        var correlation = current.Id.ToString("N");
+        var drafts = new List<AuditDraft>(r.ExtraAudit);
+        var last = current.StepIndex + 1 >= definition.Steps.Count;
+
+        void Finish(string status, string? error = null)
+        {
+            current.Status = status;
+            current.Error = error ?? current.Error;
+            current.FinishedAt = now;
+            current.WaitingFor = null;
+            current.LeaseOwner = null;
+            current.LeaseUntil = null;
+            drafts.Add(new AuditDraft(actor, $"workflow.run_{status}", "person", current.PersonId.ToString(),
+                [new("workflow", null, definition.Name), new("error", null, error)], null, correlation, now));
+        }
+
+        void Advance()
+        {
+            current.StepIndex++;
+            current.WaitingFor = null;
+            current.RetryCount = 0;
+            if (current.StepIndex >= definition.Steps.Count)
+                Finish(current.HadErrors ? RunStatus.CompletedWithErrors : RunStatus.Completed);
+        }
+
+        void Park(string waitingFor, DateTimeOffset until)
+        {
+            current.Status = RunStatus.Waiting;
+            current.WaitingFor = waitingFor;
+            current.DueAt = until;
+            current.LeaseOwner = null;
+            current.LeaseUntil = null;
+        }
+
+        if (r.Status != "parked")
+        {
+            db.RunSteps.Add(new RunStepRow
+            {
+                RunId = current.Id,
+                StepId = r.Step.Id,
+                StepIndex = current.StepIndex,
+                Uses = r.Step.Uses,
+                System = r.System,
+                Status = r.Status,
+                Attempts = r.Attempts,
+                InputsJson = JsonDefaults.Serialize(r.Inputs),
+                OutputsJson = JsonDefaults.Serialize(r.Outputs),
+                Operation = r.Operation,
+                Destructive = r.Destructive && r.Status == "completed",
+                Error = r.Error,
+                StartedAt = r.StartedAt,
+                FinishedAt = now,
+            });
+        }
+
+        var fields = new List<AuditFieldChange> { new("step", null, r.Step.Id), new("status", null, r.Status) };
+        if (r.Error is not null)
+            fields.Add(new("error", null, r.Error));
+        foreach (var (op, result) in r.Applied)
+        {
+            fields.Add(new("native_id", null, result.NativeId));
+            if (result.AlreadyApplied)
+                fields.Add(new("already_applied", null, "true"));
+            await ApplyLinkAsync(db, current.PersonId, r.System!, op, result, now, ct);
+        }
+
+        switch (r.Status)
+        {
+            case "parked":
+                Park(r.ParkFor!, r.ParkUntil!.Value);
+                break;
+            case "completed":
+                foreach (var write in r.Writes)
+                    await WriteFieldAsync(db, current, definition, write, now, drafts, ct);
+                drafts.Add(new AuditDraft(actor, r.Step.Uses, "person", current.PersonId.ToString(), fields, r.System, correlation, now));
+                if (r.Outputs.Count > 0)
+                {
+                    var outputs = JsonDefaults.Deserialize<Dictionary<string, Dictionary<string, object?>>>(current.OutputsJson);
+                    outputs[r.Step.Id] = r.Outputs;
+                    current.OutputsJson = JsonDefaults.Serialize(outputs);
+                }
+                Advance();
+                break;
+            case "skipped":
+                drafts.Add(new AuditDraft(actor, "workflow.step_skipped", "person", current.PersonId.ToString(), fields, r.System, correlation, now));
+                Advance();
+                break;
+            case "waiting":
+                drafts.Add(new AuditDraft(actor, "workflow.step_waiting", "person", current.PersonId.ToString(), fields, r.System, correlation, now));
+                switch (r.Bookmark)
+                {
+                    case Bookmark.Timer t:
+                        Park("timer", t.Until);
+                        break;
+                    case Bookmark.Approval a:
+                        db.HumanTasks.Add(new HumanTaskRow
+                        {
+                            RunId = current.Id,
+                            StepId = r.Step.Id,
+                            PersonId = current.PersonId,
+                            WorkflowId = current.WorkflowId,
+                            Title = a.Title,
+                            Role = a.Role,
+                            EscalateTo = a.EscalateTo,
+                            EscalateAt = a.EscalateAt,
+                            DueAt = a.Due,
+                            CreatedAt = now,
+                        });
+                        Park("approval", a.EscalateAt is { } e && e < a.Due ? e : a.Due);
+                        break;
+                }
+                break;
+            case "staged":
+                db.StagedWrites.Add(new StagedWriteRow
+                {
+                    RunId = current.Id,
+                    StepId = r.Step.Id,
+                    PersonId = current.PersonId,
+                    System = r.System!,
+                    Operation = r.Operation ?? r.Step.Uses,
+                    Reason = r.StagedReason!,
+                    CreatedAt = now,
+                });
+                drafts.Add(new AuditDraft(actor, "workflow.write_staged", "person", current.PersonId.ToString(), fields, r.System, correlation, now));
+                Park("threshold", now + TimeSpan.FromDays(365));
+                break;
+            case "retry":
+                current.RetryCount++;
+                drafts.Add(new AuditDraft(actor, "workflow.step_retry", "person", current.PersonId.ToString(),
+                    [.. fields, new("round", null, current.RetryCount.ToString(CultureInfo.InvariantCulture))], r.System, correlation, now));
+                if (current.RetryCount > _options.MaxRetryRounds)
+                {
+                    goto case "failed";
+                }
+                // Durable backoff: 1, 2, 4 … minutes (at most 30), the run waits without a worker.
+                Park("retry", now + TimeSpan.FromMinutes(Math.Min(30, Math.Pow(2, current.RetryCount - 1))));
+                current.Status = RunStatus.Queued;
+                break;
+            case "blocked":
+                drafts.Add(new AuditDraft(actor, "workflow.write_blocked", "person", current.PersonId.ToString(),
+                    [.. fields, new("security_incident", null, "true")], r.System, correlation, now));
+                goto failedNoAudit;
+            case "failed":
+                drafts.Add(new AuditDraft(actor, "workflow.step_failed", "person", current.PersonId.ToString(), fields, r.System, correlation, now));
+            failedNoAudit:
+                if (r.Step.ContinueOnError)
+                {
+                    current.HadErrors = true;
+                    Advance();
+                }
+                else
+                {
+                    Finish(RunStatus.Failed, $"step {r.Step.Id}: {r.Error}");
+                }
+                break;
+        }
+        if (current.Status == RunStatus.Running)
+            current.LeaseUntil = now + _options.Lease;
+        _ = last;
+        await audit.AppendAsync(db, drafts, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return current;
+    }
+
+    private static async Task ApplyLinkAsync(HandoffDbContext db, Guid personId, string system, TargetOperation op, TargetOperationResult result, DateTimeOffset now, CancellationToken ct)
+    {
+        var link = await db.AccountLinks.FirstOrDefaultAsync(l => l.System == system && l.PersonId == personId, ct);
+        switch (op.Kind)
+        {
+            case TargetOperationKind.Create when op.ObjectClass == ObjectClasses.Account:
+                if (link is null)
+                    db.AccountLinks.Add(link = new AccountLinkRow { System = system, PersonId = personId, CreatedAt = now });
+                link.NativeId = result.NativeId ?? link.NativeId;
+                link.Username = result.Outputs.TryGetValue("username", out var u) && u is string name ? name : op[AccountAttributes.Username] as string;
+                link.State = op[AccountAttributes.Enabled] is true ? "active" : "disabled";
+                link.UpdatedAt = now;
+                break;
+            case TargetOperationKind.Delete when link is not null:
+                db.AccountLinks.Remove(link);
+                break;
+            case TargetOperationKind.Disable when link is not null:
+                link.State = "disabled";
+                link.UpdatedAt = now;
+                break;
+            case TargetOperationKind.Enable when link is not null:
+                link.State = "active";
+                link.UpdatedAt = now;
+                break;
+            case TargetOperationKind.Move when link is not null && result.NativeId is { } moved:
+                link.NativeId = moved;
+                link.UpdatedAt = now;
+                break;
+        }
+    }
+
+    /// <summary>A set_field write: checked again (the dictionary may have changed since approval), then
+    /// stored with the workflow as its source, with an outbox event and its audit entry.</summary>
+    private async Task WriteFieldAsync(HandoffDbContext db, RunRow run, WorkflowDefinition definition, CanonicalWrite write, DateTimeOffset now,
+        List<AuditDraft> drafts, CancellationToken ct)
+    {
+        var workspace = await workspaces.LoadActiveAsync(ct);
+        var protection = new FieldProtection(workspace.Definition.Dictionary, keys);
+        var person = await db.People.SingleAsync(p => p.Id == run.PersonId, ct);
+        var values = protection.DeserializeResolved(person.ValuesJson);
+        var before = values.TryGetValue(write.Field, out var old) ? old.Value : null;
+        if (before == write.Value)
+            return;
+        if (write.Value is null)
+            values.Remove(write.Field);
+        else
+            values[write.Field] = new ResolvedValue(write.Value, definition.Actor, run.Id.ToString("N"), now, null);
+        person.ValuesJson = protection.SerializeResolved(values);
+        person.UpdatedAt = now;
+        person.Version++;
+        var sensitive = protection.IsSensitive(write.Field);
+        db.OutboxEvents.Add(new OutboxEventRow
+        {
+            PersonId = person.Id,
+            Type = "person.changed",
+            PayloadJson = JsonDefaults.Serialize(new
+            {
+                fields = new[] { write.Field },
+                changes = new[] { sensitive ? (object)new { field = write.Field, source = definition.Actor, sensitive = true } : new { field = write.Field, from = before, to = write.Value, source = definition.Actor } },
+                source = definition.Actor,
+            }),
+            OccurredAt = now,
+        });
+        drafts.Add(new AuditDraft(ActorOf(run), "person.changed", "person", person.Id.ToString(),
+            [sensitive ? new(write.Field, before is null ? null : "hmac:" + keys.Blind.HashExact("audit/" + write.Field, before), write.Value is null ? null : "hmac:" + keys.Blind.HashExact("audit/" + write.Field, write.Value))
+                : new(write.Field, before, write.Value)], definition.Actor, run.Id.ToString("N"), now));
+    }
+
+    internal SemaphoreSlim LimitFor(string system, WorkspaceDefinition workspace) => _systemLimits.GetOrAdd(system, s =>
+    {
+        var limit = workspace.FindSystem(s)?.Setting("max_concurrency") is { } text && int.TryParse(text, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 8;
+        return new SemaphoreSlim(limit, limit);
+    });
+
+    internal async Task CheckThresholdAsync(string system, WorkspaceDefinition workspace, TargetOperation operation, CancellationToken ct)
+    {
+        var settings = workspace.FindSystem(system);
+        var countText = settings?.Setting("threshold_count");
+        var shareText = settings?.Setting("threshold_share");
+        if (countText is null && shareText is null)
+            return;
+        var window = WorkflowTime.TryParseDuration(settings?.Setting("threshold_window") ?? "24h", out var w) ? w : TimeSpan.FromDays(1);
+        var since = clock.GetUtcNow() - window;
+        await using var db = database.CreateContext();
+        var done = await db.RunSteps.CountAsync(s => s.System == system && s.Destructive && s.FinishedAt >= since, ct);
+        var held = await db.StagedWrites.CountAsync(s => s.System == system && s.Status == "held", ct);
+        var linked = await db.AccountLinks.CountAsync(l => l.System == system, ct);
+        var wouldBe = done + held + 1;
+        if (countText is not null && int.TryParse(countText, CultureInfo.InvariantCulture, out var maxCount) && wouldBe > maxCount)
+            throw new ThresholdHeldException($"{operation.Kind.ToString().ToLowerInvariant()} held: it would be the {wouldBe}th disable/delete in {system} within {WorkflowTime.Format(window)} (threshold: {maxCount}); an approver must release it");
+        if (shareText is not null && double.TryParse(shareText, NumberStyles.Float, CultureInfo.InvariantCulture, out var maxShare) && linked > 0
+            && (double)wouldBe / linked > maxShare)
+            throw new ThresholdHeldException($"{operation.Kind.ToString().ToLowerInvariant()} held: {wouldBe} of {linked} linked accounts in {system} ({100.0 * wouldBe / linked:0.#} %) within {WorkflowTime.Format(window)} is above the threshold of {maxShare * 100:0.#} %; an approver must release it");
+    }
+
+    internal static ResiliencePipeline RetryPipeline(RetryPolicy policy, Action onRetry) =>
+        policy.MaxAttempts <= 1
+            ? ResiliencePipeline.Empty
+            : new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<ConnectorException>(e => e.IsTransient),
+                MaxRetryAttempts = policy.MaxAttempts - 1,
+                Delay = policy.Delay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                OnRetry = _ =>
+                {
+                    onRetry();
+                    return ValueTask.CompletedTask;
+                },
+            }).Build();
+}
+
+internal sealed class LeaseLostException : Exception;
+
+/// <summary>A disable or delete that would pass the target's threshold; held for an approver.</summary>
+public sealed class ThresholdHeldException(string message) : Exception(message);
+
+/// <summary>No free unique value among the alternatives and their numbered variants.</summary>
+public sealed class UniqueValueExhaustedException(string message) : Exception(message);
