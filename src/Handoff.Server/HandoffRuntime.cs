@@ -6,6 +6,7 @@ using Handoff.Data.Audit;
 using Handoff.Data.People;
 using Handoff.Data.Security;
 using Handoff.Data.Sources;
+using Handoff.Data.Workflows;
 using Handoff.Data.Workspace;
 
 namespace Handoff.Server;
@@ -26,6 +27,13 @@ public sealed class HandoffRuntime
         Review = new(database, clock, keys, Audit);
         Retention = new(database, clock, keys, Audit);
         Tokens = new(database, clock, Audit);
+        Connectors = ws => Handoff.Connectors.TargetConnectors.For(ws, database);
+        Workflows = new(database, clock, Audit, Workspace);
+        Engine = new(database, clock, Audit, Workspace, Workflows, keys, Connectors, new EngineOptions
+        {
+            PauseAfterWriteOfStep = Environment.GetEnvironmentVariable("HANDOFF_TEST_PAUSE_AFTER_WRITE"),
+        });
+        Simulator = new(database, clock, Workspace, keys, Connectors);
     }
 
     public DatabaseOptions Database { get; }
@@ -41,6 +49,12 @@ public sealed class HandoffRuntime
     public ReviewQueue Review { get; }
     public RetentionPurge Retention { get; }
     public ApiTokens Tokens { get; }
+
+    /// <summary>The target connectors of a workspace (sandbox twins now; LDAP, SCIM, HTTP, mail later).</summary>
+    public Func<Handoff.Core.Workspace.WorkspaceDefinition, Handoff.Core.Connectors.ITargetConnectorSource> Connectors { get; }
+    public WorkflowStore Workflows { get; }
+    public WorkflowEngine Engine { get; }
+    public WorkflowSimulator Simulator { get; }
 
     /// <summary>Opens a database for work: schema migrated, key ring opened (created on first start,
     /// with a notice) and checked against the one this database was encrypted with — a different

@@ -15,6 +15,8 @@ public static class HandoffWebHost
         builder.Services.AddSingleton<WebhookSignal>();
         builder.Services.AddHostedService<WebhookDeliveryWorker>();
         builder.Services.AddHostedService<ScheduleWorker>();
+        builder.Services.AddSingleton<WorkflowSignal>();
+        builder.Services.AddHostedService<WorkflowWorker>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         return builder;

@@ -215,7 +215,7 @@ public static class WorkflowLoader
             }
             var delay = retry.Delay;
             if (r.Text(retryMap["delay"], "retry.delay") is { } d && (!WorkflowTime.TryParseDuration(d, out delay) || delay <= TimeSpan.Zero))
-                r.Error(retryMap["delay"]!, $"retry.delay must be a positive duration such as 500ms… use 1s, 30s, 5m; found \"{d}\"");
+                r.Error(retryMap["delay"]!, $"retry.delay must be a positive duration such as 500ms, 2s or 1m; found \"{d}\"");
             retry = new RetryPolicy(Math.Clamp(attempts, 1, 20), delay);
         }
         if (id is null || uses is null)

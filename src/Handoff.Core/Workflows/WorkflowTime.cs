@@ -6,7 +6,7 @@ namespace Handoff.Core.Workflows;
 /// <summary>Durations as workflows write them (<c>30m</c>, <c>12h</c>, <c>-7d</c>) and local times in a person's zone.</summary>
 public static partial class WorkflowTime
 {
-    [GeneratedRegex(@"^\s*([+-]?\d{1,6})\s*(s|m|h|d|w)\s*$")]
+    [GeneratedRegex(@"^\s*([+-]?\d{1,6})\s*(ms|s|m|h|d|w)\s*$")]
     private static partial Regex DurationPattern();
 
     public static bool TryParseDuration(string? text, out TimeSpan duration)
@@ -17,6 +17,7 @@ public static partial class WorkflowTime
         var n = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
         duration = m.Groups[2].Value switch
         {
+            "ms" => TimeSpan.FromMilliseconds(n),
             "s" => TimeSpan.FromSeconds(n),
             "m" => TimeSpan.FromMinutes(n),
             "h" => TimeSpan.FromHours(n),

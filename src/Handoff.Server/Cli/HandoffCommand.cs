@@ -46,7 +46,8 @@ public abstract class HandoffCommand<TSettings> : AsyncCommand<TSettings> where 
             return await RunAsync(runtime, settings, cancellationToken);
         }
         catch (Exception e) when (e is WorkspaceStateException or ApprovalRefusedException or ReviewException or Core.Sources.SourceFormatException
-            or Core.Security.KeyRingException or Data.Security.KeyRotationException or Data.Security.ApiTokenException)
+            or Core.Security.KeyRingException or Data.Security.KeyRotationException or Data.Security.ApiTokenException
+            or Data.Workflows.WorkflowStateException)
         {
             throw new HandoffCliException(e.Message);
         }

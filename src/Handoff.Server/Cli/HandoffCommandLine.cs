@@ -44,6 +44,45 @@ public static class HandoffCommandLine
                 b.AddCommand<PeopleListCommand>("list").WithDescription("List people.");
                 b.AddCommand<PeopleShowCommand>("show").WithDescription("Show a person with every value's provenance and their timeline.");
             });
+            c.AddBranch("workflow", b =>
+            {
+                b.SetDescription("Joiner / mover / leaver workflows: versions, sign-off, on-demand runs.");
+                b.AddCommand<WorkflowValidateCommand>("validate").WithDescription("Check workflow YAML against the dictionary, the systems and least privilege.");
+                b.AddCommand<WorkflowProposeCommand>("propose").WithDescription("Propose a new version from a YAML file (or every file of a folder).");
+                b.AddCommand<WorkflowApproveCommand>("approve").WithDescription("Sign a proposed version (HR for logic; HR and IT when it widens permissions).");
+                b.AddCommand<WorkflowActivateCommand>("activate").WithDescription("Make an approved version the one that runs; the previous one is retired.");
+                b.AddCommand<WorkflowRetireCommand>("retire").WithDescription("Stop a workflow from starting new runs.");
+                b.AddCommand<WorkflowDiffCommand>("diff").WithDescription("What changed between two versions (WORKFLOW@vN).");
+                b.AddCommand<WorkflowListCommand>("list").WithDescription("Every version with its status and signatures.");
+                b.AddCommand<WorkflowShowCommand>("show").WithDescription("A version's YAML and status.");
+                b.AddCommand<WorkflowRunCommand>("run").WithDescription("Run the active version now for one person or a filter (with a cap).");
+                b.AddCommand<WorkflowCatalogCommand>("catalog").WithDescription("The step types, what they write and their inputs.");
+                b.AddCommand<WorkflowSchemaCommand>("schema").WithDescription("Print the JSON Schema of workflow YAML (for editors).");
+            });
+            c.AddCommand<SimulateCommand>("simulate").WithDescription("Run a workflow with no side effects for a person, a filter or N generated people; print the writes it would make.");
+            c.AddBranch("runs", b =>
+            {
+                b.SetDescription("Workflow runs: history, retry, cancel.");
+                b.AddCommand<RunsListCommand>("list").WithDescription("Recent runs.");
+                b.AddCommand<RunsShowCommand>("show").WithDescription("A run with each step's status, attempts, inputs and outputs (sensitive values redacted).");
+                b.AddCommand<RunsRetryCommand>("retry").WithDescription("Run a failed run again from the step it stopped at (or --step).");
+                b.AddCommand<RunsCancelCommand>("cancel").WithDescription("Cancel a run that has not finished.");
+                b.AddCommand<RunsExportCommand>("export").WithDescription("Run history as CSV, one line per step.");
+            });
+            c.AddBranch("approvals", b =>
+            {
+                b.SetDescription("Approval steps waiting for a person.");
+                b.AddCommand<ApprovalsListCommand>("list").WithDescription("Open and decided approvals.");
+                b.AddCommand<ApprovalsApproveCommand>("approve").WithDescription("Approve (you need the role the step asks for).");
+                b.AddCommand<ApprovalsRejectCommand>("reject").WithDescription("Reject: the step fails.");
+            });
+            c.AddBranch("staged", b =>
+            {
+                b.SetDescription("Disables and deletes held because a target's threshold was passed.");
+                b.AddCommand<StagedListCommand>("list").WithDescription("Held writes.");
+                b.AddCommand<StagedReleaseCommand>("release").WithDescription("Execute held writes (one, or all of --system).");
+                b.AddCommand<StagedDiscardCommand>("discard").WithDescription("Drop held writes; their steps fail.");
+            });
             c.AddCommand<FindingsCommand>("findings").WithDescription("Data-quality findings: sources that disagree.");
             c.AddBranch("review", b =>
             {

@@ -57,6 +57,8 @@ public sealed class TickCommand : HandoffCommand<HandoffSettings>
         var workspace = await runtime.Workspace.LoadActiveAsync(ct);
         var report = await runtime.Scheduled.RunAsync(workspace.Definition, ct);
         Console.MarkupLineInterpolated($"future-dated changes applied: {report.ChangesApplied}; lifecycle transitions: {report.Transitions}");
+        var engine = await runtime.Engine.TickAsync(ct);
+        Console.MarkupLineInterpolated($"workflow runs queued: {engine.Queued}; runs executed: {engine.Executed}");
         return 0;
     }
 }
