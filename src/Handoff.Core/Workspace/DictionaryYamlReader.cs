@@ -189,7 +189,16 @@ internal static class DictionaryYamlReader
         foreach (var w in y.Sequence(f["writers"], "writers"))
         {
             var id = y.Text(w, "writer", required: true);
-            CheckSystem(w, id, "writer");
+            // A writer is a system, or a workflow that writes the field back (set_field): workflow:ID.
+            if (id is not null && id.StartsWith("workflow:", StringComparison.Ordinal))
+            {
+                if (!System.Text.RegularExpressions.Regex.IsMatch(id, "^workflow:[a-z][a-z0-9_-]*$"))
+                    y.Error(w, $"writer \"{id}\" is not a workflow reference; write workflow:ID");
+            }
+            else
+            {
+                CheckSystem(w, id, "writer");
+            }
             if (id is not null)
                 writers.Add(id);
         }

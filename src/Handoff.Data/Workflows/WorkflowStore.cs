@@ -98,8 +98,12 @@ public sealed class WorkflowStore(DatabaseOptions database, TimeProvider clock, 
 
     /// <summary>Makes an approved version the one that runs; the version it replaces is retired.
     /// Runs already started stay pinned to the version they started with.</summary>
-    public async Task<WorkflowVersionRow> ActivateAsync(string reference, string actor, CancellationToken ct)
+    /// <param name="backfill">Date and schedule triggers that came due this long before activation fire
+    /// too (at most 180 days) — like running a new lifecycle workflow on the existing population.</param>
+    public async Task<WorkflowVersionRow> ActivateAsync(string reference, string actor, CancellationToken ct, TimeSpan? backfill = null)
     {
+        if (backfill is { } b && (b < TimeSpan.Zero || b > TimeSpan.FromDays(180)))
+            throw new WorkflowStateException("backfill must be between 0 and 180 days");
         var now = clock.GetUtcNow();
         await using var db = database.CreateContext();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -123,7 +127,7 @@ public sealed class WorkflowStore(DatabaseOptions database, TimeProvider clock, 
         // Date and cron triggers fire for what comes due from now on, not for every date in the past.
         var state = await db.TriggerStates.FindAsync([version.WorkflowId], ct);
         if (state is null)
-            db.TriggerStates.Add(new TriggerStateRow { WorkflowId = version.WorkflowId, ScannedUntil = now });
+            db.TriggerStates.Add(new TriggerStateRow { WorkflowId = version.WorkflowId, ScannedUntil = now - (backfill ?? TimeSpan.Zero) });
         await audit.AppendAsync(db, new AuditDraft($"user:{actor}", "workflow.activated", "workflow_version", Label(version),
             [new("approvals", null, string.Join(", ", version.Approvals.Select(a => $"{a.Member} ({a.Side})")))], null, null, now), ct);
         await db.SaveChangesAsync(ct);

@@ -80,6 +80,15 @@ public sealed class WorkflowRefSettings : HandoffSettings
     [CommandOption("--as <MEMBER>")]
     [Description("Who acts (an id in the charter).")]
     public string Actor { get; init; } = Environment.UserName;
+
+    [CommandOption("--backfill <DURATION>")]
+    [Description("activate: also fire date and schedule triggers that came due this long before now (e.g. 30d, at most 180d).")]
+    public string? Backfill { get; init; }
+
+    public override ValidationResult Validate() =>
+        Backfill is not null && !WorkflowTime.TryParseDuration(Backfill, out _)
+            ? ValidationResult.Error($"--backfill: \"{Backfill}\" is not a duration such as 30d")
+            : base.Validate();
 }
 
 public sealed class WorkflowApproveCommand : HandoffCommand<WorkflowRefSettings>
@@ -98,7 +107,8 @@ public sealed class WorkflowActivateCommand : HandoffCommand<WorkflowRefSettings
 {
     protected override async Task<int> RunAsync(HandoffRuntime runtime, WorkflowRefSettings settings, CancellationToken ct)
     {
-        var v = await runtime.Workflows.ActivateAsync(settings.Reference, settings.Actor, ct);
+        TimeSpan? backfill = settings.Backfill is null ? null : WorkflowTime.TryParseDuration(settings.Backfill, out var b) ? b : null;
+        var v = await runtime.Workflows.ActivateAsync(settings.Reference, settings.Actor, ct, backfill);
         Console.MarkupLineInterpolated($"[green]{WorkflowStore.Label(v)} is active[/] (activated by {settings.Actor}); the version it replaces is retired, running runs keep their version");
         return 0;
     }
