@@ -1,4 +1,3 @@
-using Fluid;
 using Fluid.Ast;
 using Fluid.Parser;
 
