@@ -46,7 +46,8 @@ public static class WorkflowChecks
         var earlier = new HashSet<string>();
         foreach (var step in w.Steps)
         {
-            var descriptor = StepCatalog.Find(step.Uses)!;
+            if (StepCatalog.Find(step.Uses) is not { } descriptor)
+                continue; // reported by the loader
             var where = $"step \"{step.Id}\" ({step.Uses})";
             if (step.When is { } when)
             {

@@ -66,7 +66,7 @@ public static class WorkflowLoader
                 r.Error(node, $"duplicate step id \"{step.Id}\"");
             steps.Add(step);
         }
-        if (id is null || trigger is null || errors.Count > 0)
+        if (id is null || trigger is null)
             return new(null, errors);
 
         var definition = new WorkflowDefinition(id, name, description, hrOwner, itOwner, trigger, scope, permissions, steps)

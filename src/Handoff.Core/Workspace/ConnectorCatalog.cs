@@ -8,6 +8,8 @@ public static class ConnectorCatalog
         public IEnumerable<string> AllKeys => Required.Concat(Optional);
     }
 
+    private static readonly string[] TargetKeys = ["threshold_count", "threshold_share", "threshold_window", "max_concurrency"];
+
     public static IReadOnlyList<ConnectorType> Types { get; } =
     [
         // key: the native column that identifies a record in that system (Employee_ID, candidate_id).
@@ -20,11 +22,13 @@ public static class ConnectorCatalog
         new("webhook", true, ["key", "secret_env"], ["effective_from", "creates_people"]),
         new("scim-server", true, [], ["key"]),
         new("rest", true, ["url"], ["key", "token_env"]),
-        new("ldap", false, [], ["url", "base_dn", "bind_dn", "password_env", "dialect"]),
-        new("scim-client", false, [], ["url", "token_env"]),
-        new("http", false, [], ["url", "token_env"]),
-        new("smtp", false, [], ["host", "port", "from"]),
-        new("sandbox", false, [], ["kind"]),
+        // Targets. threshold_count / threshold_share / threshold_window: disables and deletes beyond
+        // these in the window are held for an approver; max_concurrency: writes in flight at once.
+        new("ldap", false, [], ["url", "base_dn", "bind_dn", "password_env", "dialect", .. TargetKeys]),
+        new("scim-client", false, [], ["url", "token_env", .. TargetKeys]),
+        new("http", false, [], ["url", "token_env", .. TargetKeys]),
+        new("smtp", false, [], ["host", "port", "from", .. TargetKeys]),
+        new("sandbox", false, [], ["kind", .. TargetKeys]),
     ];
 
     public static ConnectorType? Find(string name) => Types.FirstOrDefault(t => t.Name == name);

@@ -56,8 +56,8 @@ internal sealed class EngineStepContext(WorkflowEngine engine, ITargetConnectorS
         var system = target ?? throw new PermissionDeniedException($"step \"{Step.Id}\" has no target system");
         if (connectors.Find(system) is not IUniqueValueLookup lookup)
             return alternatives[0];
-        return await UniqueValues.SelectAsync(alternatives, (value, token) => lookup.IsTakenAsync(objectClass, attribute, value, token),
-            lookup.MaxLength(objectClass, attribute), ct);
+        return await Handoff.Core.Templates.UniqueValue.SelectAsync(alternatives, (value, token) => lookup.IsTakenAsync(objectClass, attribute, value, token),
+            lookup.MaxLength(objectClass, attribute), cancellationToken: ct);
     }
 
     public override void WriteField(string field, string? value)

@@ -169,7 +169,7 @@ public sealed partial class WorkflowEngine
         {
             (inputs, history) = StepInputs.Render(step, descriptor, context, workspace.Dictionary);
         }
-        catch (Exception e) when (e is StepInputException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is StepInputException or InvalidOperationException or FormatException or Handoff.Core.Templates.TemplateRenderException)
         {
             return new StepResult(step, "failed") { Error = e.Message, System = target, StartedAt = started };
         }
@@ -230,7 +230,7 @@ public sealed partial class WorkflowEngine
         {
             return result with { Status = "failed", Error = e.Message };
         }
-        catch (UniqueValueExhaustedException e)
+        catch (Handoff.Core.Templates.UniqueValueExhaustedException e)
         {
             return result with { Status = "failed", Error = e.Message };
         }
@@ -605,5 +605,3 @@ internal sealed class LeaseLostException : Exception;
 /// <summary>A disable or delete that would pass the target's threshold; held for an approver.</summary>
 public sealed class ThresholdHeldException(string message) : Exception(message);
 
-/// <summary>No free unique value among the alternatives and their numbered variants.</summary>
-public sealed class UniqueValueExhaustedException(string message) : Exception(message);

@@ -157,7 +157,7 @@ public sealed class WorkflowSimulator(DatabaseOptions database, TimeProvider clo
                 if (outcome is StepOutcome.Failed && !step.ContinueOnError)
                     return;
             }
-            catch (Exception e) when (e is PermissionDeniedException or StepInputException or ConnectorException or UniqueValueExhaustedException
+            catch (Exception e) when (e is PermissionDeniedException or StepInputException or ConnectorException or Handoff.Core.Templates.UniqueValueExhaustedException
                 or InvalidOperationException or FormatException)
             {
                 steps.Add(new SimulatedStep(step.Id, step.Uses, "fail", target, e is PermissionDeniedException ? $"permission: {e.Message}" : e.Message));
@@ -211,9 +211,9 @@ public sealed class WorkflowSimulator(DatabaseOptions database, TimeProvider clo
         {
             var system = target ?? "";
             var lookup = connectors.Find(system) as IUniqueValueLookup;
-            var chosen = await UniqueValues.SelectAsync(alternatives,
+            var chosen = await Handoff.Core.Templates.UniqueValue.SelectAsync(alternatives,
                 async (value, token) => planned.Contains((system, value.ToLowerInvariant())) || (lookup is not null && await lookup.IsTakenAsync(objectClass, attribute, value, token)),
-                lookup?.MaxLength(objectClass, attribute), ct);
+                lookup?.MaxLength(objectClass, attribute), cancellationToken: ct);
             planned.Add((system, chosen.ToLowerInvariant()));
             return chosen;
         }
