@@ -24,7 +24,7 @@ internal sealed class EngineStepContext(WorkflowEngine engine, ITargetConnectorS
             throw new PermissionDeniedException($"step \"{Step.Id}\" ({Step.Uses}) may not perform \"{op}\" on {system}: permissions.write.{system} does not grant it");
         var ws = Workspace ?? throw new InvalidOperationException("no workspace");
         if (operation.IsDestructive && !bypassThreshold)
-            await engine.CheckThresholdAsync(system, ws, operation, ct);
+            await engine.CheckThresholdAsync(system, ws, operation, RunId, Step.Id, PersonId, ct);
         var connector = connectors.Find(system)
             ?? throw new ConnectorException(system, ConnectorFailure.Unavailable, $"no connector is configured for {system}");
         var limit = engine.LimitFor(system, ws);

@@ -200,7 +200,8 @@ public sealed partial class WorkflowEngine
     public async Task<IReadOnlyList<StagedWriteRow>> ListStagedAsync(bool heldOnly, CancellationToken ct)
     {
         await using var db = database.CreateContext();
-        var q = db.StagedWrites.AsNoTracking();
+        // "allowed" rows are the threshold's own bookkeeping (writes that went ahead), not holds.
+        var q = db.StagedWrites.AsNoTracking().Where(s => s.Status != "allowed");
         if (heldOnly)
             q = q.Where(s => s.Status == "held");
         return await q.OrderBy(s => s.Id).ToListAsync(ct);

@@ -561,7 +561,13 @@ public sealed partial class WorkflowEngine
         return new SemaphoreSlim(limit, limit);
     });
 
-    internal async Task CheckThresholdAsync(string system, WorkspaceDefinition workspace, TargetOperation operation, CancellationToken ct)
+    /// <summary>
+    /// Decides whether a disable or delete may go ahead under the target's threshold. Every decision is
+    /// a row in <c>staged_writes</c> (allowed or held), taken under a per-system lock (and, on
+    /// PostgreSQL, a transaction-level advisory lock, so nodes agree): concurrent workers cannot all
+    /// slip under the threshold at once, and a step retried after a crash reuses its decision.
+    /// </summary>
+    internal async Task CheckThresholdAsync(string system, WorkspaceDefinition workspace, TargetOperation operation, Guid runId, string stepId, Guid personId, CancellationToken ct)
     {
         var settings = workspace.FindSystem(system);
         var countText = settings?.Setting("threshold_count");
@@ -569,18 +575,43 @@ public sealed partial class WorkflowEngine
         if (countText is null && shareText is null)
             return;
         var window = WorkflowTime.TryParseDuration(settings?.Setting("threshold_window") ?? "24h", out var w) ? w : TimeSpan.FromDays(1);
-        var since = clock.GetUtcNow() - window;
-        await using var db = database.CreateContext();
-        var done = await db.RunSteps.CountAsync(s => s.System == system && s.Destructive && s.FinishedAt >= since, ct);
-        var held = await db.StagedWrites.CountAsync(s => s.System == system && s.Status == "held", ct);
-        var linked = await db.AccountLinks.CountAsync(l => l.System == system, ct);
-        var wouldBe = done + held + 1;
-        if (countText is not null && int.TryParse(countText, CultureInfo.InvariantCulture, out var maxCount) && wouldBe > maxCount)
-            throw new ThresholdHeldException($"{operation.Kind.ToString().ToLowerInvariant()} held: it would be the {wouldBe}th disable/delete in {system} within {WorkflowTime.Format(window)} (threshold: {maxCount}); an approver must release it");
-        if (shareText is not null && double.TryParse(shareText, NumberStyles.Float, CultureInfo.InvariantCulture, out var maxShare) && linked > 0
-            && (double)wouldBe / linked > maxShare)
-            throw new ThresholdHeldException($"{operation.Kind.ToString().ToLowerInvariant()} held: {wouldBe} of {linked} linked accounts in {system} ({100.0 * wouldBe / linked:0.#} %) within {WorkflowTime.Format(window)} is above the threshold of {maxShare * 100:0.#} %; an approver must release it");
+        var gate = _thresholdGates.GetOrAdd(system, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
+        {
+            var now = clock.GetUtcNow();
+            var since = now - window;
+            await using var db = database.CreateContext();
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            if (db.Database.IsNpgsql())
+                await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtext({0}))", ["threshold:" + system], ct);
+            if (await db.StagedWrites.AnyAsync(s => s.RunId == runId && s.StepId == stepId && s.Status == "allowed", ct))
+                return;
+            var done = await db.StagedWrites.CountAsync(s => s.System == system && (s.Status == "allowed" || s.Status == "released") && s.CreatedAt >= since, ct);
+            var held = await db.StagedWrites.CountAsync(s => s.System == system && s.Status == "held", ct);
+            var linked = await db.AccountLinks.CountAsync(l => l.System == system, ct);
+            var wouldBe = done + held + 1;
+            var kind = operation.Kind.ToString().ToLowerInvariant();
+            if (countText is not null && int.TryParse(countText, CultureInfo.InvariantCulture, out var maxCount) && wouldBe > maxCount)
+                throw new ThresholdHeldException($"{kind} held: it would be disable/delete number {wouldBe} in {system} within {WorkflowTime.Format(window)} (threshold: {maxCount}); an approver must release it");
+            if (shareText is not null && double.TryParse(shareText, NumberStyles.Float, CultureInfo.InvariantCulture, out var maxShare) && linked > 0
+                && (double)wouldBe / linked > maxShare)
+                throw new ThresholdHeldException($"{kind} held: {wouldBe} of {linked} linked accounts in {system} ({100.0 * wouldBe / linked:0.#} %) within {WorkflowTime.Format(window)} is above the threshold of {maxShare * 100:0.#} %; an approver must release it");
+            db.StagedWrites.Add(new StagedWriteRow
+            {
+                RunId = runId, StepId = stepId, PersonId = personId, System = system, Operation = kind, Reason = $"within threshold ({wouldBe})",
+                Status = "allowed", CreatedAt = now,
+            });
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _thresholdGates = new();
 
     internal static ResiliencePipeline RetryPipeline(RetryPolicy policy, Action onRetry) =>
         policy.MaxAttempts <= 1

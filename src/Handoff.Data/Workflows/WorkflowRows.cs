@@ -132,7 +132,8 @@ public sealed class HumanTaskRow
     public DateTimeOffset? DecidedAt { get; set; }
 }
 
-/// <summary>A disable or delete held because the target's threshold for the cycle was passed.</summary>
+/// <summary>A threshold decision on a disable or delete: <c>allowed</c> (went ahead, counts toward the
+/// window), <c>held</c> (the threshold was passed; waits for an approver), then <c>released</c> or <c>discarded</c>.</summary>
 public sealed class StagedWriteRow
 {
     public long Id { get; set; }
@@ -142,7 +143,7 @@ public sealed class StagedWriteRow
     public string System { get; set; } = "";
     public string Operation { get; set; } = "";
     public string Reason { get; set; } = "";
-    /// <summary>held, released, discarded.</summary>
+    /// <summary>allowed, held, released, discarded.</summary>
     public string Status { get; set; } = "held";
     public string? DecidedBy { get; set; }
     public DateTimeOffset CreatedAt { get; set; }

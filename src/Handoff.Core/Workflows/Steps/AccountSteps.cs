@@ -63,7 +63,11 @@ public abstract class LinkedAccountStep : IWorkflowStep
     public async Task<StepOutcome> ExecuteAsync(StepContext context, CancellationToken ct)
     {
         if (context.LinkedNativeId is not { } nativeId)
-            return new StepOutcome.Failed($"{context.PersonName} has no account linked in {context.TargetSystem}");
+        {
+            return NothingToRemove
+                ? new StepOutcome.Skipped($"{context.PersonName} has no account linked in {context.TargetSystem}: nothing to remove")
+                : new StepOutcome.Failed($"{context.PersonName} has no account linked in {context.TargetSystem}");
+        }
         var (kind, attributes) = Operation(context);
         var result = await context.ApplyAsync(new TargetOperation(kind, ObjectClasses.Account, nativeId, null, attributes,
             context.IdempotencyKey), ct);
@@ -71,6 +75,9 @@ public abstract class LinkedAccountStep : IWorkflowStep
     }
 
     protected abstract (TargetOperationKind Kind, Dictionary<string, object?> Attributes) Operation(StepContext context);
+
+    /// <summary>Disabling or deleting an account that does not exist leaves the wanted state: skip, don't fail.</summary>
+    protected virtual bool NothingToRemove => false;
 }
 
 [Step("directory.update_account", "Update a directory account", HasTarget = true, Target = SystemKind.Directory, Operation = "account.update",
@@ -106,6 +113,8 @@ public sealed class EnableAccountStep : LinkedAccountStep
 [Step("app.disable", "Disable an app account", HasTarget = true, Target = SystemKind.App, Operation = "account.disable")]
 public sealed class DisableAccountStep : LinkedAccountStep
 {
+    protected override bool NothingToRemove => true;
+
     protected override (TargetOperationKind, Dictionary<string, object?>) Operation(StepContext context) => (TargetOperationKind.Disable, []);
 }
 
@@ -157,5 +166,7 @@ public sealed class ResetPasswordStep : LinkedAccountStep
 [Step("app.delete", "Delete an app account", HasTarget = true, Target = SystemKind.App, Operation = "account.delete")]
 public sealed class DeleteAccountStep : LinkedAccountStep
 {
+    protected override bool NothingToRemove => true;
+
     protected override (TargetOperationKind, Dictionary<string, object?>) Operation(StepContext context) => (TargetOperationKind.Delete, []);
 }
