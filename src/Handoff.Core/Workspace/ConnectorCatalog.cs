@@ -24,7 +24,10 @@ public static class ConnectorCatalog
         new("scim-client", false, [], ["url", "token_env"]),
         new("http", false, [], ["url", "token_env"]),
         new("smtp", false, [], ["host", "port", "from"]),
-        new("sandbox", false, [], ["kind"]),
+        // kind: active-directory, openldap, scim-app, ticketing or mail (the real system it stands in for).
+        // groups: comma-separated groups that exist from the start; groups_must_exist: true refuses others
+        // (default: created on first use). max_concurrency: writes in flight at once (the engine's limit).
+        new("sandbox", false, [], ["kind", "base_dn", "domain", "groups", "groups_must_exist", "max_concurrency"]),
     ];
 
     public static ConnectorType? Find(string name) => Types.FirstOrDefault(t => t.Name == name);
