@@ -274,7 +274,7 @@ public sealed class SandboxConnector : ITargetConnector, IUniqueValueLookup, IOp
             return TargetOperationResult.Done(row.NativeId);
         }
 
-        var account = Load(row);
+        var account = Load(d, row);
         var before = Fingerprint(row);
         switch (op.Kind)
         {
@@ -651,7 +651,7 @@ public sealed class SandboxConnector : ITargetConnector, IUniqueValueLookup, IOp
         return await db.SandboxSequences.Where(s => s.SystemId == SystemId && s.Name == name).Select(s => s.Last).SingleAsync(ct);
     }
 
-    private static SandboxAccount Load(SandboxObjectRow row)
+    private static SandboxAccount Load(AccountDialect d, SandboxObjectRow row)
     {
         var account = new SandboxAccount
         {
@@ -663,6 +663,7 @@ public sealed class SandboxConnector : ITargetConnector, IUniqueValueLookup, IOp
         foreach (var (k, v) in Attributes(row.AttributesJson))
             account.Native[k] = v?.DeepClone();
         account.Groups.UnionWith(Data.JsonDefaults.Deserialize<List<string>>(row.GroupsJson));
+        account.Username = account.Text(d.UsernameAttribute);
         return account;
     }
 
