@@ -1,4 +1,3 @@
-using Handoff.Connectors.Sandbox;
 using Handoff.Core.Connectors;
 using Handoff.Data.Tests;
 using Microsoft.EntityFrameworkCore;
