@@ -3,6 +3,7 @@ using Handoff.Core.Audit;
 using Handoff.Data.Audit;
 using Handoff.Data.Events;
 using Handoff.Data.People;
+using Handoff.Data.Sandbox;
 using Handoff.Data.Security;
 using Handoff.Data.Sources;
 using Handoff.Data.Workflows;
@@ -42,6 +43,10 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
     public DbSet<HumanTaskRow> HumanTasks => Set<HumanTaskRow>();
     public DbSet<StagedWriteRow> StagedWrites => Set<StagedWriteRow>();
     public DbSet<AccountLinkRow> AccountLinks => Set<AccountLinkRow>();
+    public DbSet<SandboxObjectRow> SandboxObjects => Set<SandboxObjectRow>();
+    public DbSet<SandboxGroupRow> SandboxGroups => Set<SandboxGroupRow>();
+    public DbSet<SandboxSequenceRow> SandboxSequences => Set<SandboxSequenceRow>();
+    public DbSet<SandboxFaultRow> SandboxFaults => Set<SandboxFaultRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -167,6 +172,7 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
         });
 
         ConfigureWorkflows(b);
+        ConfigureSandbox(b);
 
         // snake_case columns, so hand-written SQL (reports, COPY, psql) reads naturally on both providers.
         // SQLite cannot order or compare DateTimeOffset; every time is UTC, so it stores UTC DateTime
@@ -243,6 +249,51 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
             e.Property(l => l.NativeId).HasMaxLength(400);
             e.HasIndex(l => new { l.System, l.PersonId }).IsUnique();
             e.HasIndex(l => new { l.System, l.NativeId });
+        });
+    }
+
+    /// <summary>The sandbox target systems (Connectors/Sandbox): their objects, groups, counters and
+    /// injected faults. The unique indexes are the constraints of the real systems they stand in for.</summary>
+    private static void ConfigureSandbox(ModelBuilder b)
+    {
+        b.Entity<SandboxObjectRow>(e =>
+        {
+            e.ToTable("sandbox_objects");
+            e.Property(o => o.SystemId).HasMaxLength(100);
+            e.Property(o => o.ObjectClass).HasMaxLength(32);
+            e.Property(o => o.NativeId).HasMaxLength(400);
+            e.Property(o => o.Anchor).HasMaxLength(200);
+            e.Property(o => o.UniqueValue).HasMaxLength(400);
+            e.Property(o => o.Container).HasMaxLength(400);
+            e.Property(o => o.IdempotencyKey).HasMaxLength(200);
+            e.Property(o => o.Version).IsConcurrencyToken();
+            e.HasIndex(o => new { o.SystemId, o.NativeId }).IsUnique();
+            e.HasIndex(o => new { o.SystemId, o.ObjectClass, o.UniqueValue }).IsUnique();
+            e.HasIndex(o => new { o.SystemId, o.IdempotencyKey }).IsUnique();
+            e.HasIndex(o => new { o.SystemId, o.ObjectClass, o.Anchor });
+            e.HasIndex(o => new { o.SystemId, o.ObjectClass, o.Id });
+        });
+        b.Entity<SandboxGroupRow>(e =>
+        {
+            e.ToTable("sandbox_groups");
+            e.Property(g => g.SystemId).HasMaxLength(100);
+            e.Property(g => g.Name).HasMaxLength(256);
+            e.HasIndex(g => new { g.SystemId, g.Name }).IsUnique();
+        });
+        b.Entity<SandboxSequenceRow>(e =>
+        {
+            e.ToTable("sandbox_sequences");
+            e.HasKey(q => new { q.SystemId, q.Name });
+            e.Property(q => q.SystemId).HasMaxLength(100);
+            e.Property(q => q.Name).HasMaxLength(32);
+        });
+        b.Entity<SandboxFaultRow>(e =>
+        {
+            e.ToTable("sandbox_faults");
+            e.Property(f => f.SystemId).HasMaxLength(100);
+            e.Property(f => f.Operation).HasMaxLength(32);
+            e.Property(f => f.Mode).HasMaxLength(32);
+            e.HasIndex(f => f.SystemId);
         });
     }
 

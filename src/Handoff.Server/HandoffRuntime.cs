@@ -27,7 +27,7 @@ public sealed class HandoffRuntime
         Review = new(database, clock, keys, Audit);
         Retention = new(database, clock, keys, Audit);
         Tokens = new(database, clock, Audit);
-        Connectors = ws => Handoff.Connectors.TargetConnectors.For(ws, database);
+        Connectors = ws => Handoff.Connectors.TargetConnectors.For(ws, database, clock);
         Workflows = new(database, clock, Audit, Workspace);
         Engine = new(database, clock, Audit, Workspace, Workflows, keys, Connectors, new EngineOptions
         {

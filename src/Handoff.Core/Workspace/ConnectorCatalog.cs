@@ -28,7 +28,10 @@ public static class ConnectorCatalog
         new("scim-client", false, [], ["url", "token_env", .. TargetKeys]),
         new("http", false, [], ["url", "token_env", .. TargetKeys]),
         new("smtp", false, [], ["host", "port", "from", .. TargetKeys]),
-        new("sandbox", false, [], ["kind", .. TargetKeys]),
+        // kind: active-directory, openldap, scim-app, ticketing or mail (the real system it stands in for).
+        // groups: comma-separated groups that exist from the start; groups_must_exist: true refuses others
+        // (default: created on first use).
+        new("sandbox", false, [], ["kind", "base_dn", "domain", "groups", "groups_must_exist", .. TargetKeys]),
     ];
 
     public static ConnectorType? Find(string name) => Types.FirstOrDefault(t => t.Name == name);

@@ -398,6 +398,200 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                     b.ToTable("review_items", (string)null);
                 });
 
+            modelBuilder.Entity("Handoff.Data.Sandbox.SandboxFaultRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("DelayMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("delay_ms");
+
+                    b.Property<string>("Mode")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("mode");
+
+                    b.Property<string>("Operation")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("operation");
+
+                    b.Property<int?>("Remaining")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("remaining");
+
+                    b.Property<string>("SystemId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("system_id");
+
+                    b.Property<DateTime?>("Until")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("until");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SystemId");
+
+                    b.ToTable("sandbox_faults", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Data.Sandbox.SandboxGroupRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("SystemId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("system_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SystemId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("sandbox_groups", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Data.Sandbox.SandboxObjectRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Anchor")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("anchor");
+
+                    b.Property<string>("AttributesJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("attributes_json");
+
+                    b.Property<string>("Container")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("container");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("enabled");
+
+                    b.Property<DateOnly?>("Expires")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("expires");
+
+                    b.Property<string>("GroupsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("groups_json");
+
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("idempotency_key");
+
+                    b.Property<string>("NativeId")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("native_id");
+
+                    b.Property<string>("ObjectClass")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("object_class");
+
+                    b.Property<string>("SystemId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("system_id");
+
+                    b.Property<string>("UniqueValue")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("unique_value");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SystemId", "IdempotencyKey")
+                        .IsUnique();
+
+                    b.HasIndex("SystemId", "NativeId")
+                        .IsUnique();
+
+                    b.HasIndex("SystemId", "ObjectClass", "Anchor");
+
+                    b.HasIndex("SystemId", "ObjectClass", "Id");
+
+                    b.HasIndex("SystemId", "ObjectClass", "UniqueValue")
+                        .IsUnique();
+
+                    b.ToTable("sandbox_objects", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Data.Sandbox.SandboxSequenceRow", b =>
+                {
+                    b.Property<string>("SystemId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("system_id");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<long>("Last")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last");
+
+                    b.HasKey("SystemId", "Name");
+
+                    b.ToTable("sandbox_sequences", (string)null);
+                });
+
             modelBuilder.Entity("Handoff.Data.Security.ApiTokenRow", b =>
                 {
                     b.Property<long>("Id")

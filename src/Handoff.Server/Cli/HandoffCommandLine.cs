@@ -109,6 +109,13 @@ public static class HandoffCommandLine
                 b.SetDescription("Retention of terminated workers' data.");
                 b.AddCommand<RetentionRunCommand>("run").WithDescription("Pseudonymize or delete what the dictionary's retention policies say is due (--dry-run lists it).");
             });
+            c.AddBranch("sandbox", b =>
+            {
+                b.SetDescription("Sandbox target systems stored in Handoff's database: contents and fault injection.");
+                b.AddCommand<SandboxListCommand>("list").WithDescription("List a sandbox system's objects (username, state, groups) and its active faults.");
+                b.AddCommand<SandboxFaultCommand>("fault").WithDescription("Make a sandbox system fail: --mode down, slow, schema-violation or conflict; optionally --count N, --for 60s, --operation create.");
+                b.AddCommand<SandboxClearCommand>("clear").WithDescription("Remove a sandbox system's injected faults.");
+            });
             c.AddCommand<SyncsCommand>("syncs").WithDescription("Recent syncs with their counts.");
             c.AddBranch("keys", b =>
             {
