@@ -307,7 +307,11 @@ public sealed class SandboxConnector : ITargetConnector, IUniqueValueLookup, IOp
                 account.Groups.UnionWith(GroupsOf(op, problems));
                 break;
             case TargetOperationKind.RemoveFromGroups:
-                account.Groups.ExceptWith(GroupsOf(op, problems));
+                // No list: leave every group (a leaver or a mover starting over), as the contract says.
+                if (SandboxValues.List(op[AccountAttributes.Groups]).Count == 0)
+                    account.Groups.Clear();
+                else
+                    account.Groups.ExceptWith(GroupsOf(op, problems));
                 break;
             case TargetOperationKind.SetPassword:
                 if (SandboxValues.Text(op[AccountAttributes.Password]) is not { Length: > 0 } password)

@@ -127,6 +127,7 @@ public static class AccountAttributes
     public const string Expires = "expires";
     /// <summary>Where the account lives: an OU / container path such as <c>ou=Sales,ou=People</c>.</summary>
     public const string Container = "container";
+    /// <summary>Group names. For <see cref="TargetOperationKind.RemoveFromGroups"/> an empty list means every group.</summary>
     public const string Groups = "groups";
     public const string Password = "password";
     public const string Manager = "manager";

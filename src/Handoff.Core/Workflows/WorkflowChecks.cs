@@ -103,13 +103,16 @@ public static class WorkflowChecks
             }
             earlier.Add(step.Id);
 
-            if (descriptor.TargetKind is { } kind && workspace is not null)
+            if (descriptor.TargetKind is { } kind)
             {
-                var target = ResolveTarget(step, kind, workspace, out var targetError);
-                if (targetError is not null)
-                    Error(step.At, $"{where}: {targetError}");
-                else if (descriptor.Operation is { } op && !w.Permissions.MayWrite(target!, op))
-                    Error(step.At, $"{where} performs \"{op}\" on {target}, which permissions.write does not grant (permissions.write.{target}: [{string.Join(", ", w.Permissions.Write.GetValueOrDefault(target!) ?? [])}])");
+                if (workspace is not null)
+                {
+                    var target = ResolveTarget(step, kind, workspace, out var targetError);
+                    if (targetError is not null)
+                        Error(step.At, $"{where}: {targetError}");
+                    else if (descriptor.Operation is { } op && !w.Permissions.MayWrite(target!, op))
+                        Error(step.At, $"{where} performs \"{op}\" on {target}, which permissions.write does not grant (permissions.write.{target}: [{string.Join(", ", w.Permissions.Write.GetValueOrDefault(target!) ?? [])}])");
+                }
             }
             else if (step.Target is not null)
             {

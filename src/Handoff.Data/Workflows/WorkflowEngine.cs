@@ -251,7 +251,8 @@ public sealed partial class WorkflowEngine(
         var ids = new List<Guid>();
         foreach (var person in chosen)
         {
-            var run = NewRun(row, person.Id, $"manual:{actor}:{now.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffZ}", now);
+            var run = NewRun(row, person.Id, $"manual:{actor}", now);
+            run.TriggerKey += ":" + run.Id.ToString("N")[..12];
             db.Runs.Add(run);
             ids.Add(run.Id);
             drafts.Add(Queued(run, definition, $"manual by {actor}", now) with { Actor = $"user:{actor}" });

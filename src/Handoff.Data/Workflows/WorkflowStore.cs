@@ -193,8 +193,10 @@ public sealed class WorkflowStore(DatabaseOptions database, TimeProvider clock, 
 
     /// <summary>The definition a version holds (validated when it was proposed; parsed once per process).</summary>
     public WorkflowDefinition Parse(WorkflowVersionRow row) => _parsed.GetOrAdd(row.Id, _ =>
-        WorkflowLoader.Load(row.Yaml, $"{row.WorkflowId}@v{row.Version}").Workflow
-            ?? throw new WorkflowStateException($"{row.WorkflowId}@v{row.Version} no longer parses"));
+    {
+        var loaded = WorkflowLoader.Load(row.Yaml, $"{row.WorkflowId}@v{row.Version}");
+        return loaded.Workflow ?? throw new WorkflowStateException($"{row.WorkflowId}@v{row.Version} no longer parses: {string.Join("; ", loaded.Errors)}");
+    });
 
     public static string Label(WorkflowVersionRow v) => $"{v.WorkflowId}@v{v.Version}";
 
