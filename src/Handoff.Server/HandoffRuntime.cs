@@ -32,6 +32,9 @@ public sealed class HandoffRuntime
         Engine = new(database, clock, Audit, Workspace, Workflows, keys, Connectors, new EngineOptions
         {
             PauseAfterWriteOfStep = Environment.GetEnvironmentVariable("HANDOFF_TEST_PAUSE_AFTER_WRITE"),
+            // How long a run's lease lasts before another worker may take the run over (default 5m).
+            Lease = Core.Workflows.WorkflowTime.TryParseDuration(Environment.GetEnvironmentVariable("HANDOFF_RUN_LEASE"), out var lease) && lease > TimeSpan.Zero
+                ? lease : TimeSpan.FromMinutes(5),
         });
         Simulator = new(database, clock, Workspace, keys, Connectors);
     }

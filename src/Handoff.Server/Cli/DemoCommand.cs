@@ -56,12 +56,15 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
             console.MarkupLineInterpolated($"[yellow]demo:[/] dictionary v{v} auto-approved as alice (HR) and ivan (IT); in a real workspace each signs with `handoff dictionary approve {v} --as NAME`");
         }
 
+        await DemoWorkflows.ActivateAsync(console, runtime, workspaceDir, ct);
+
         console.Write(new Rule("ingest").LeftJustified());
         foreach (var system in new[] { "ats", "hris", "payroll" })
             SyncCommand.Print(console, await SyncCommand.Run(runtime, system, null, ct));
         var workspace = await runtime.Workspace.LoadActiveAsync(ct);
         var tick = await runtime.Scheduled.RunAsync(workspace.Definition, ct);
         console.MarkupLineInterpolated($"tick: {tick.ChangesApplied} future-dated change(s) due, {tick.Transitions} lifecycle transition(s)");
+        await DemoWorkflows.RunAsync(console, runtime, ct);
 
         await PrintSummaryAsync(console, runtime, dbPath, ct);
         return 0;
@@ -101,7 +104,8 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         foreach (var line in new[]
         {
             $"handoff people list{db_}", $"handoff findings{db_}", $"handoff review list{db_}", $"handoff quarantine list{db_}",
-            $"handoff syncs{db_}", $"handoff dictionary versions{db_}", $"handoff audit verify{db_}", $"handoff retention run --dry-run --today 2028-11-01{db_}", $"handoff serve{db_}   (webhooks on http://127.0.0.1:5080/hooks/hris)",
+            $"handoff syncs{db_}", $"handoff runs list{db_}", $"handoff approvals list{db_}", $"handoff staged list{db_}", $"handoff sandbox list directory{db_}",
+            $"handoff simulate pre-hire --generated 50 --failures-only{db_}", $"handoff dictionary versions{db_}", $"handoff audit verify{db_}", $"handoff retention run --dry-run --today 2028-11-01{db_}", $"handoff serve{db_}   (webhooks on http://127.0.0.1:5080/hooks/hris)",
         })
             console.MarkupLineInterpolated($"  dotnet run --project src/Handoff.Server -- {line[8..]}");
     }

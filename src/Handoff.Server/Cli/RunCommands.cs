@@ -165,6 +165,10 @@ public sealed class ApprovalDecisionSettings : HandoffSettings
 
     [CommandOption("-m|--comment <TEXT>")]
     public string? Comment { get; init; }
+
+    [CommandOption("--no-run")]
+    [Description("Only record the decision; the server (or the next tick) resumes the run.")]
+    public bool NoRun { get; init; }
 }
 
 public sealed class ApprovalsApproveCommand : HandoffCommand<ApprovalDecisionSettings>
@@ -176,6 +180,8 @@ public sealed class ApprovalsApproveCommand : HandoffCommand<ApprovalDecisionSet
     {
         var task = await runtime.Engine.DecideAsync(settings.Id, approve, settings.Actor, settings.Comment, ct);
         Console.MarkupLineInterpolated($"approval #{task.Id}: {task.Status} by {settings.Actor}");
+        if (settings.NoRun)
+            return 0;
         await runtime.Engine.RunDueAsync(int.MaxValue, ct);
         RunsShowCommand.PrintSummary(Console, (await runtime.Engine.GetRunAsync(task.RunId.ToString(), ct)).Run);
         return 0;

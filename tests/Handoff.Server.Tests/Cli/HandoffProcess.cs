@@ -17,7 +17,9 @@ internal static class HandoffProcess
 
     public static Process Start(params string[] args) => StartIn(null, args);
 
-    public static Process StartIn(string? workingDirectory, params string[] args)
+    public static Process StartIn(string? workingDirectory, params string[] args) => StartWith(workingDirectory, null, args);
+
+    public static Process StartWith(string? workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (workingDirectory is not null)
@@ -26,6 +28,8 @@ internal static class HandoffProcess
         foreach (var a in args)
             info.ArgumentList.Add(a);
         info.Environment["COLUMNS"] = "200";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            info.Environment[name] = value;
         return Process.Start(info)!;
     }
 
