@@ -6,6 +6,7 @@ using Handoff.Server.Web.Api;
 using Handoff.Server.Web.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.RateLimiting;
@@ -94,6 +95,18 @@ public static class WebApp
         {
             o.RootDirectory = "/Web";
         });
+        services.Configure<Microsoft.AspNetCore.Mvc.ViewFeatures.CookieTempDataProviderOptions>(o =>
+        {
+            o.Cookie.Name = "handoff.tempdata";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
+        // The keys that protect session and antiforgery cookies: in one folder every node shares
+        // (Handoff:DataProtection:Path), default ./data/dataprotection-keys next to the demo database.
+        services.AddDataProtection().SetApplicationName("handoff")
+            .PersistKeysToFileSystem(new DirectoryInfo(builder.Configuration["Handoff:DataProtection:Path"] ?? Path.GetFullPath(Path.Combine("data", "dataprotection-keys"))));
+        // EF Core logs every SQL statement at Information; the app's own log lines are what matter.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
         return builder;
     }
