@@ -54,7 +54,13 @@ public sealed class ServeCommand : HandoffCommand<ServeSettings>
 
     public static WebApplication BuildApp(HandoffRuntime runtime, string urls, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        // The application name is this assembly's, also when a test process hosts the app: Razor Pages
+        // are discovered from the application's assembly.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            ApplicationName = typeof(ServeCommand).Assembly.GetName().Name,
+        });
         builder.WebHost.UseUrls(urls);
         builder.AddHandoff(runtime);
         configure?.Invoke(builder);

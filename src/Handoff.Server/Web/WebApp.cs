@@ -81,13 +81,16 @@ public static class WebApp
 
         // Sign-in attempts per client address; each answer past the limit is 429. Failed passwords
         // additionally lock the account (Identity lockout).
-        var permitPerMinute = builder.Configuration.GetValue("Handoff:SignIn:PermitPerMinute", 10);
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.AddPolicy(SignInRateLimit, c => HttpMethods.IsPost(c.Request.Method)
-                ? RateLimitPartition.GetFixedWindowLimiter(c.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                    _ => new FixedWindowRateLimiterOptions { PermitLimit = permitPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
+                ? RateLimitPartition.GetFixedWindowLimiter(c.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = c.RequestServices.GetRequiredService<IConfiguration>().GetValue("Handoff:SignIn:PermitPerMinute", 10),
+                    Window = TimeSpan.FromMinutes(1),
+                    QueueLimit = 0,
+                })
                 : RateLimitPartition.GetNoLimiter("read"));
         });
 
@@ -95,7 +98,7 @@ public static class WebApp
         {
             o.RootDirectory = "/Web";
         });
-        services.Configure<Microsoft.AspNetCore.Mvc.ViewFeatures.CookieTempDataProviderOptions>(o =>
+        services.Configure<Microsoft.AspNetCore.Mvc.CookieTempDataProviderOptions>(o =>
         {
             o.Cookie.Name = "handoff.tempdata";
             o.Cookie.SameSite = SameSiteMode.Strict;
