@@ -61,7 +61,8 @@ public sealed partial class WebTestHost : IAsyncDisposable
         {
             b.Configuration["Handoff:SignIn:PermitPerMinute"] = signInsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture);
             b.Configuration["Handoff:DataProtection:Path"] = dataProtection;
-            b.Logging.ClearProviders();
+            if (Environment.GetEnvironmentVariable("HANDOFF_TEST_LOG") != "1")
+                b.Logging.ClearProviders();
             b.Services.RemoveAll<IHostedService>();
         });
         await app.StartAsync();
