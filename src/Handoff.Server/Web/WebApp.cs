@@ -66,7 +66,9 @@ public static class WebApp
         // One default scheme that reads a Bearer API token on /api and the session cookie everywhere else.
         var auth = services.AddAuthentication(o =>
         {
+            // Identity sets its cookie as the default for authenticate and challenge; these win over it.
             o.DefaultScheme = SmartScheme;
+            o.DefaultAuthenticateScheme = SmartScheme;
             o.DefaultChallengeScheme = SmartScheme;
             o.DefaultForbidScheme = SmartScheme;
         });
