@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Handoff.Data.Tests;
-using Handoff.Server.Tests.Web;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;

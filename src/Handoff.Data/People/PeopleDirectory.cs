@@ -1,6 +1,5 @@
 using Handoff.Core.Dictionary;
 using Handoff.Core.People;
-using Handoff.Data.Audit;
 using Microsoft.EntityFrameworkCore;
 
 namespace Handoff.Data.People;

@@ -4,7 +4,6 @@ using Handoff.Data.Accounts;
 using Handoff.Data.Tests;
 using Handoff.Server.Web.Security;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Handoff.Data.Accounts;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Identity;
 
 namespace Handoff.Server.Web.Account;

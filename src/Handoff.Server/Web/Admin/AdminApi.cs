@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Handoff.Core.Security;
 using Handoff.Data.People;
 using Handoff.Data.Security;
 using Handoff.Server.Web.Account;
