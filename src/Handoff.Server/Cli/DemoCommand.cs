@@ -16,11 +16,12 @@ public class DemoSettings : HandoffSettings
 
     [CommandOption("--keep")]
     [Description("Keep the existing demo database instead of starting fresh.")]
-    public bool Keep { get; init; }
+    public bool? Keep { get; init; }
 
-    [CommandOption("--no-serve")]
+    // bool? on purpose: a plain bool flag on this branch's settings is never set by Spectre.Console.Cli 0.57.
+    [CommandOption("--print-only")]
     [Description("Print what happened and stop, instead of serving the web app afterwards.")]
-    public bool NoServe { get; init; }
+    public bool? PrintOnly { get; set; }
 
     [CommandOption("--urls <URLS>")]
     [Description("Where the web app listens. Default: http://127.0.0.1:5080")]
@@ -41,7 +42,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         var console = AnsiConsole.Console;
         var workspaceDir = settings.Workspace ?? FindSamples() ?? throw new HandoffCliException("samples/acme not found; pass --workspace DIR");
         var dbPath = settings.Database ?? DemoDatabase;
-        if (!settings.Keep && settings.Database is null)
+        if (settings.Keep != true && settings.Database is null)
         {
             foreach (var f in new[] { dbPath, dbPath + "-wal", dbPath + "-shm" })
                 if (File.Exists(f))
@@ -75,7 +76,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
 
         var app = ServeCommand.BuildApp(runtime, settings.Urls);
         await PrintAccountsAsync(console, app, workspace.Definition.Charter, settings.Urls, ct);
-        if (settings.NoServe)
+        if (settings.PrintOnly == true)
             return 0;
         console.MarkupLineInterpolated($"[bold]serving on {settings.Urls}[/] (Ctrl-C stops)");
         await app.RunAsync(ct);
