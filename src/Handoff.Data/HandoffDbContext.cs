@@ -1,5 +1,6 @@
 using System.Text;
 using Handoff.Core.Audit;
+using Handoff.Data.Accounts;
 using Handoff.Data.Audit;
 using Handoff.Data.Events;
 using Handoff.Data.People;
@@ -8,13 +9,15 @@ using Handoff.Data.Security;
 using Handoff.Data.Sources;
 using Handoff.Data.Workflows;
 using Handoff.Data.Workspace;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Handoff.Data;
 
-/// <summary>The one database of Handoff, the same model on SQLite and PostgreSQL.</summary>
-public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options) : DbContext(options)
+/// <summary>The one database of Handoff, the same model on SQLite and PostgreSQL. It is also the
+/// ASP.NET Core Identity store (users, roles; see <see cref="AccountModel"/>).</summary>
+public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options) : IdentityDbContext<HandoffUser>(options)
 {
     public DbSet<PersonRow> People => Set<PersonRow>();
     public DbSet<PersonKeyRow> PersonKeys => Set<PersonKeyRow>();
@@ -50,6 +53,8 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
 
     protected override void OnModelCreating(ModelBuilder b)
     {
+        base.OnModelCreating(b);
+        AccountModel.Configure(b);
         b.Entity<PersonRow>(e =>
         {
             e.ToTable("people");

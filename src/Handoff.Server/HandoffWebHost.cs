@@ -1,10 +1,12 @@
 using Handoff.Server.Health;
 using Handoff.Server.Hooks;
 using Handoff.Server.Logging;
+using Handoff.Server.Web;
 
 namespace Handoff.Server;
 
-/// <summary>The web host: webhooks, health, and the background workers of the data spine.</summary>
+/// <summary>The web host: the web app and its API (see <see cref="WebApp"/>), webhooks, health, and the
+/// background workers of the data spine.</summary>
 public static class HandoffWebHost
 {
     public static WebApplicationBuilder AddHandoff(this WebApplicationBuilder builder, HandoffRuntime runtime)
@@ -19,12 +21,16 @@ public static class HandoffWebHost
         builder.Services.AddHostedService<WorkflowWorker>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
+        builder.AddHandoffWeb(runtime);
         return builder;
     }
 
     public static WebApplication MapHandoff(this WebApplication app)
     {
         app.UseExceptionHandler();
+        app.MapHandoffWeb();
+        // The API description needs a signed-in user like every page; health and the webhooks are
+        // anonymous on purpose (the hooks check their own HMAC signature or API token).
         app.MapOpenApi();
         app.MapHealthApi();
         app.MapHooksApi();

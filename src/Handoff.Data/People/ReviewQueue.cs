@@ -34,6 +34,41 @@ public sealed class ReviewQueue(DatabaseOptions database, TimeProvider clock, Ke
             .OrderBy(r => r.Id).ToListAsync(ct);
     }
 
+    /// <summary>"Report a problem" on one of a person's values: files a <c>reported</c> review item for
+    /// that field, naming the source the value came from. It is resolved like a manual conflict: accept
+    /// another system's value, or dismiss once the source was fixed.</summary>
+    public async Task<ReviewItemRow> ReportAsync(Guid personId, string field, string note, string actor, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(note))
+            throw new ReviewException("say what is wrong with the value");
+        var now = clock.GetUtcNow();
+        await using var db = database.CreateContext();
+        var person = await db.People.AsNoTracking().SingleOrDefaultAsync(p => p.Id == personId, ct)
+            ?? throw new ReviewException($"person {personId} does not exist");
+        var values = JsonDefaults.Deserialize<Dictionary<string, Core.People.ResolvedValue>>(person.ValuesJson);
+        if (!values.TryGetValue(field, out var value))
+            throw new ReviewException($"{person.DisplayName} has no value for {field}");
+        var item = new ReviewItemRow
+        {
+            Kind = "reported",
+            System = value.System,
+            NativeKey = value.NativeKey,
+            PersonId = personId,
+            Field = field,
+            Reason = $"reported by {actor}: {note.Trim()}",
+            CreatedAt = now,
+        };
+        db.ReviewItems.Add(item);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.SaveChangesAsync(ct);
+        // The note is free text about a person's value: the log keeps only that a report was made.
+        await audit.AppendAsync(db, new AuditDraft($"user:{actor}", "review.reported", "review_item", item.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [new("field", null, field), new("person", null, personId.ToString())], value.System, $"review:{item.Id}", now), ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return item;
+    }
+
     public async Task<ReviewItemRow> ResolveAsync(WorkspaceDefinition workspace, long id, ReviewDecision decision, string actor, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
@@ -134,7 +169,7 @@ public sealed class ReviewQueue(DatabaseOptions database, TimeProvider clock, Ke
                 item.Resolution = "dismissed";
                 break;
             default:
-                throw new ReviewException("a manual_conflict item is resolved with --accept SYSTEM or --dismiss");
+                throw new ReviewException($"a {item.Kind} item is resolved with --accept SYSTEM or --dismiss");
         }
     }
 }

@@ -36,7 +36,12 @@ public sealed class ApiTokens(DatabaseOptions database, TimeProvider clock, Audi
     public const string HooksWrite = "hooks:write";
     public const string ScimRead = "scim:read";
     public const string ScimWrite = "scim:write";
-    public static readonly IReadOnlyList<string> KnownScopes = [HooksWrite, ScimRead, ScimWrite];
+
+    /// <summary>Scopes <c>api:ROLE</c> (<c>api:viewer</c>, <c>api:auditor</c>…): the token may call the
+    /// REST API under <c>/api</c> with that role's permissions, acting as its system.</summary>
+    public const string ApiScopePrefix = "api:";
+
+    public static readonly IReadOnlyList<string> KnownScopes = [HooksWrite, ScimRead, ScimWrite, .. Accounts.HandoffRoles.All.Select(r => ApiScopePrefix + r)];
 
     private const string Base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     // 43 base62 characters carry 256 bits, as many as 32 random bytes.
@@ -111,6 +116,21 @@ public sealed class ApiTokens(DatabaseOptions database, TimeProvider clock, Audi
     /// now; when refused, the reason (unknown, revoked, expired, other system, missing scope).</summary>
     public async Task<TokenCheck> AuthenticateAsync(string? token, string system, string scope, CancellationToken ct = default)
     {
+        var check = await AuthenticateAsync(token, ct);
+        if (!check.Allowed)
+            return check;
+        var info = check.Token!;
+        if (!string.Equals(info.System, system, StringComparison.Ordinal))
+            return new TokenCheck(false, $"token {info.Prefix}… is not for system '{system}'", info);
+        if (!info.Scopes.Contains(scope))
+            return new TokenCheck(false, $"token {info.Prefix}… lacks the scope {scope}", info);
+        return check;
+    }
+
+    /// <summary>Whether <paramref name="token"/> is a known, unrevoked, unexpired token, whatever its
+    /// system and scopes (the caller checks those); records its use.</summary>
+    public async Task<TokenCheck> AuthenticateAsync(string? token, CancellationToken ct = default)
+    {
         if (string.IsNullOrEmpty(token) || !token.StartsWith(TokenPrefix, StringComparison.Ordinal) || token.Length != TokenPrefix.Length + RandomLength)
             return TokenCheck.Refused("not a Handoff API token (hoff_…)");
         var prefix = token[..(TokenPrefix.Length + DisplayLength)];
@@ -128,10 +148,6 @@ public sealed class ApiTokens(DatabaseOptions database, TimeProvider clock, Audi
             return TokenCheck.Refused($"token {row.Prefix}… was revoked at {revoked:u}", row);
         if (row.ExpiresAt is { } expires && expires <= now)
             return TokenCheck.Refused($"token {row.Prefix}… expired at {expires:u}", row);
-        if (!string.Equals(row.System, system, StringComparison.Ordinal))
-            return TokenCheck.Refused($"token {row.Prefix}… is not for system '{system}'", row);
-        if (!SplitScopes(row.Scopes).Contains(scope))
-            return TokenCheck.Refused($"token {row.Prefix}… lacks the scope {scope}", row);
 
         if (row.LastUsedAt is null || now - row.LastUsedAt >= LastUsedResolution)
         {

@@ -16,7 +16,16 @@ public class DemoSettings : HandoffSettings
 
     [CommandOption("--keep")]
     [Description("Keep the existing demo database instead of starting fresh.")]
-    public bool Keep { get; init; }
+    public bool? Keep { get; init; }
+
+    // bool? on purpose: a plain bool flag on this branch's settings is never set by Spectre.Console.Cli 0.57.
+    [CommandOption("--print-only")]
+    [Description("Print what happened and stop, instead of serving the web app afterwards.")]
+    public bool? PrintOnly { get; set; }
+
+    [CommandOption("--urls <URLS>")]
+    [Description("Where the web app listens. Default: http://127.0.0.1:5080")]
+    public string Urls { get; init; } = "http://127.0.0.1:5080";
 }
 
 /// <summary>
@@ -33,7 +42,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         var console = AnsiConsole.Console;
         var workspaceDir = settings.Workspace ?? FindSamples() ?? throw new HandoffCliException("samples/acme not found; pass --workspace DIR");
         var dbPath = settings.Database ?? DemoDatabase;
-        if (!settings.Keep && settings.Database is null)
+        if (settings.Keep != true && settings.Database is null)
         {
             foreach (var f in new[] { dbPath, dbPath + "-wal", dbPath + "-shm" })
                 if (File.Exists(f))
@@ -67,7 +76,42 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         await DemoWorkflows.RunAsync(console, runtime, ct);
 
         await PrintSummaryAsync(console, runtime, dbPath, ct);
+
+        var app = ServeCommand.BuildApp(runtime, settings.Urls);
+        await PrintAccountsAsync(console, app, workspace.Definition.Charter, settings.Urls, ct);
+        if (settings.PrintOnly == true)
+            return 0;
+        console.MarkupLineInterpolated($"[bold]serving on {settings.Urls}[/] (Ctrl-C stops)");
+        await app.RunAsync(ct);
         return 0;
+    }
+
+    /// <summary>The demo's accounts: admin plus one per charter member (user name = member id, roles from
+    /// the charter), each with a one-time password printed once.</summary>
+    private static async Task PrintAccountsAsync(IAnsiConsole console, WebApplication app, Core.Workspace.Charter charter, string urls, CancellationToken ct)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var accounts = scope.ServiceProvider.GetRequiredService<Web.Account.UserAccounts>();
+        var created = new List<(string User, string Roles, string Password)>();
+        var admin = await accounts.EnsureFirstAdminAsync(ct);
+        if (admin is not null)
+            created.Add((Web.Account.UserAccounts.AdminUserName, "hr_admin, it_admin", admin));
+        var existing = (await accounts.ListAsync(ct)).Select(u => u.UserName).ToHashSet();
+        foreach (var member in charter.Members.Where(m => !existing.Contains(m.Id)))
+        {
+            var roles = member.Roles.Where(Data.Accounts.HandoffRoles.All.Contains).ToList();
+            var (_, password) = await accounts.CreateAsync(member.Id, member.Name, roles, "demo", ct);
+            created.Add((member.Id, string.Join(", ", roles), password));
+        }
+        console.Write(new Rule("sign in to the web app").LeftJustified());
+        console.MarkupLineInterpolated($"open {urls.Split(';')[0]}/ and sign in as one of these (one-time passwords, shown once; each is changed at the first sign-in):");
+        var table = new Table().AddColumns("user", "roles", "one-time password");
+        foreach (var (user, roles, password) in created)
+            table.AddRow(user, roles, password);
+        console.Write(table);
+        if (created.Count == 0)
+            console.MarkupLine("(the accounts exist already; `handoff users reset-password NAME` gives one a new one-time password)");
+        console.MarkupLine("A dictionary change: propose it as hector (Dictionary → Propose), then sign it as alice (HR) and as ivan or tara (IT); an author never signs for his own side.");
     }
 
     private static async Task PrintSummaryAsync(IAnsiConsole console, HandoffRuntime runtime, string dbPath, CancellationToken ct)
@@ -105,7 +149,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         {
             $"handoff people list{db_}", $"handoff findings{db_}", $"handoff review list{db_}", $"handoff quarantine list{db_}",
             $"handoff syncs{db_}", $"handoff runs list{db_}", $"handoff approvals list{db_}", $"handoff staged list{db_}", $"handoff sandbox list directory{db_}",
-            $"handoff simulate pre-hire --generated 50 --failures-only{db_}", $"handoff dictionary versions{db_}", $"handoff audit verify{db_}", $"handoff retention run --dry-run --today 2028-11-01{db_}", $"handoff serve{db_}   (webhooks on http://127.0.0.1:5080/hooks/hris)",
+            $"handoff simulate pre-hire --generated 50 --failures-only{db_}", $"handoff dictionary versions{db_}", $"handoff audit verify{db_}", $"handoff retention run --dry-run --today 2028-11-01{db_}", $"handoff serve{db_}   (web app, API and webhooks on http://127.0.0.1:5080)",
         })
             console.MarkupLineInterpolated($"  dotnet run --project src/Handoff.Server -- {line[8..]}");
     }

@@ -20,11 +20,19 @@ public static class HandoffCommandLine
             c.PropagateExceptions();
             c.AddBranch<DemoSettings>("demo", b =>
             {
-                b.SetDescription("Run the Acme demo on SQLite under ./data: apply the workspace, ingest its HR data, print what happened.");
+                b.SetDescription("Run the Acme demo on SQLite under ./data: apply the workspace, ingest its HR data, print what happened, then serve the web app.");
                 b.SetDefaultCommand<DemoCommand>();
                 b.AddCommand<GenerateCommand>("generate").WithDescription("Generate Acme-shaped HR files for N people (deterministic per seed).");
             });
-            c.AddCommand<ServeCommand>("serve").WithDescription("Run the server: webhooks, health, background workers.");
+            c.AddCommand<ServeCommand>("serve").WithDescription("Run the server: the web app and API, webhooks, health, background workers.");
+            c.AddBranch("users", b =>
+            {
+                b.SetDescription("Web app accounts and their roles.");
+                b.AddCommand<UsersAddCommand>("add").WithDescription("Create a local account with roles; prints a one-time password.");
+                b.AddCommand<UsersListCommand>("list").WithDescription("List accounts with roles and lockout.");
+                b.AddCommand<UsersRolesCommand>("roles").WithDescription("Replace an account's roles (audited).");
+                b.AddCommand<UsersResetPasswordCommand>("reset-password").WithDescription("Set a new one-time password and lift a lockout.");
+            });
             c.AddCommand<ApplyCommand>("apply").WithDescription("Validate and apply a workspace folder (systems, dictionary, charter).");
             c.AddCommand<ExportCommand>("export").WithDescription("Write the applied workspace back as YAML.");
             c.AddCommand<SyncCommand>("sync").WithDescription("Read a source system (CSV drop folder or one file) into people.");

@@ -98,29 +98,19 @@ public sealed class PeopleShowCommand : HandoffCommand<PersonSettings>
     }
 }
 
+/// <summary>The CLI face of <see cref="PeopleDirectory.FindAsync"/>: no match is a one-line error.</summary>
 public static class PersonLookup
 {
-    /// <summary>Finds a person by id, id prefix, or any correlation key (employee id, email…).</summary>
     public static async Task<PersonRow> FindAsync(HandoffDbContext db, string reference, CancellationToken ct)
     {
-        if (Guid.TryParse(reference, out var id))
-            return await db.People.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, ct) ?? throw new HandoffCliException($"no person {id}");
-        var key = reference.Trim().ToLowerInvariant();
-        var byKey = await db.PersonKeys.AsNoTracking().Where(k => k.Value == key).Select(k => k.PersonId).Distinct().ToListAsync(ct);
-        if (byKey.Count == 1)
-            return await db.People.AsNoTracking().FirstAsync(p => p.Id == byKey[0], ct);
-        if (byKey.Count > 1)
-            throw new HandoffCliException($"'{reference}' matches {byKey.Count} people; use the person id");
-        if (key.Length >= 8)
+        try
         {
-            // Part of an id (ids are time-ordered, so their start is shared by people created together;
-            // the end is random): compare in memory because the providers store Guids differently.
-            var ids = await db.People.AsNoTracking().Select(p => p.Id).ToListAsync(ct);
-            var hits = ids.Where(i => i.ToString().StartsWith(key, StringComparison.Ordinal) || i.ToString().EndsWith(key, StringComparison.Ordinal)).Take(2).ToList();
-            if (hits.Count == 1)
-                return await db.People.AsNoTracking().FirstAsync(p => p.Id == hits[0], ct);
+            return await PeopleDirectory.FindAsync(db, reference, ct);
         }
-        throw new HandoffCliException($"no person matches '{reference}' (try an id, employee id, candidate id or work email)");
+        catch (PersonNotFoundException e)
+        {
+            throw new HandoffCliException(e.Message);
+        }
     }
 }
 

@@ -1,7 +1,6 @@
 using System.ComponentModel;
-using Handoff.Connectors;
-using Handoff.Core.Sources;
 using Handoff.Data.Sources;
+using Handoff.Server.Sources;
 using Microsoft.EntityFrameworkCore;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -28,22 +27,8 @@ public sealed class SyncCommand : HandoffCommand<SyncSettings>
         return 0;
     }
 
-    public static async Task<SyncReport> Run(HandoffRuntime runtime, string system, string? file, CancellationToken ct)
-    {
-        var workspace = await runtime.Workspace.LoadActiveAsync(ct);
-        var definition = workspace.Definition.FindSystem(system)
-            ?? throw new HandoffCliException($"no system '{system}' in the workspace (known: {string.Join(", ", workspace.Definition.Systems.Select(s => s.Id))})");
-        ISourceReader reader;
-        try
-        {
-            reader = SourceReaders.Open(definition, workspace.Directory, file);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new HandoffCliException(e.Message);
-        }
-        return await runtime.Sync.RunAsync(workspace.Definition, system, reader.ReadAsync(ct), definition.Connector, ct, fullSnapshot: file is null);
-    }
+    public static Task<SyncReport> Run(HandoffRuntime runtime, string system, string? file, CancellationToken ct) =>
+        SourceRuns.SyncAsync(runtime, system, file, ct);
 
     public static void Print(IAnsiConsole console, SyncReport r) =>
         console.MarkupLineInterpolated(
@@ -113,53 +98,18 @@ public sealed class QuarantineRetrySettings : HandoffSettings
     public string System { get; init; } = "";
 }
 
-/// <summary>Retries a system's quarantined rows: a CSV system's drop folder is read again (fixed rows
-/// now pass; unchanged good rows cost nothing), webhook rows are re-run from their stored values. The
-/// old entries close; rows that still fail are quarantined again with today's reason.</summary>
+/// <summary>Retries a system's quarantined rows (see <see cref="SourceRuns.RetryQuarantineAsync"/>).</summary>
 public sealed class QuarantineRetryCommand : HandoffCommand<QuarantineRetrySettings>
 {
     protected override async Task<int> RunAsync(HandoffRuntime runtime, QuarantineRetrySettings settings, CancellationToken ct)
     {
-        var workspace = await runtime.Workspace.LoadActiveAsync(ct);
-        var system = workspace.Definition.FindSystem(settings.System) ?? throw new HandoffCliException($"no system '{settings.System}' in the workspace");
-        // Rows of a CSV drop are retried by reading the drop again; records of a JSON delivery that
-        // failed on a value are re-run from their stored (decrypted) native values; a JSON record that
-        // could not be read at all stays quarantined: only its sender can send it again.
-        List<QuarantineRow> fromFiles, fromJson;
-        int left;
-        await using (var db = runtime.Database.CreateContext())
-        {
-            var open = await db.Quarantine.Where(q => q.System == system.Id && q.Status == "open").ToListAsync(ct);
-            fromFiles = system.Connector == "csv" ? open.Where(q => q.Pointer is null).ToList() : [];
-            fromJson = open.Where(q => q.Pointer is not null && q.Field is not null).ToList();
-            left = open.Count - fromFiles.Count - fromJson.Count;
-            foreach (var q in fromFiles.Concat(fromJson))
-            {
-                q.Status = "retried";
-                q.ClosedAt = runtime.Clock.GetUtcNow();
-            }
-            await db.SaveChangesAsync(ct);
-        }
-        if (fromFiles.Count + fromJson.Count == 0)
-            Console.MarkupLineInterpolated($"nothing to retry for {system.Id}");
-
-        if (fromJson.Count > 0)
-        {
-            var protection = new Data.Security.FieldProtection(workspace.Definition.Dictionary, runtime.Keys);
-            var items = fromJson.Select(q => (SourceItem)new NativeRecord(q.File, q.Line, protection.DeserializeNative(q.Raw)) { Pointer = q.Pointer }).ToList();
-            SyncCommand.Print(Console, await runtime.Sync.RunAsync(workspace.Definition, system.Id, ToAsync(items), "retry", ct));
-        }
-        if (fromFiles.Count > 0)
-            SyncCommand.Print(Console, await SyncCommand.Run(runtime, system.Id, null, ct));
-        if (left > 0)
-            Console.MarkupLineInterpolated($"{left} unreadable record(s) stay quarantined: the sender must send them again");
+        var report = await SourceRuns.RetryQuarantineAsync(runtime, settings.System, ct);
+        if (report.Retried == 0)
+            Console.MarkupLineInterpolated($"nothing to retry for {settings.System}");
+        foreach (var sync in report.Syncs)
+            SyncCommand.Print(Console, sync);
+        if (report.LeftUnreadable > 0)
+            Console.MarkupLineInterpolated($"{report.LeftUnreadable} unreadable record(s) stay quarantined: the sender must send them again");
         return 0;
-    }
-
-    private static async IAsyncEnumerable<SourceItem> ToAsync(IEnumerable<SourceItem> items)
-    {
-        foreach (var item in items)
-            yield return item;
-        await Task.CompletedTask;
     }
 }

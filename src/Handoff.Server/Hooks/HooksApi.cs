@@ -19,7 +19,9 @@ public static class HooksApi
 
     public static IEndpointRouteBuilder MapHooksApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/hooks").WithTags("Webhooks");
+        // Anonymous for the session/token scheme of the web app: each delivery proves itself with its
+        // HMAC signature or a hooks:write API token, checked below.
+        var group = app.MapGroup("/hooks").WithTags("Webhooks").AllowAnonymous();
         group.MapPost("/{system}", ReceiveAsync)
             .WithName("ReceiveWebhook")
             .WithSummary("Receive a signed change notification from an HR system");

@@ -13,7 +13,7 @@ public sealed class CommandLineTests
     {
         var work = Path.Combine(Path.GetTempPath(), $"handoff-demo-{Guid.NewGuid():N}");
         Directory.CreateDirectory(work);
-        var (exit, output) = await HandoffProcess.RunInAsync(work, "demo", "--workspace", Repository.AcmeWorkspace, "--today", "2026-11-27");
+        var (exit, output) = await HandoffProcess.RunInAsync(work, "demo", "--workspace", Repository.AcmeWorkspace, "--today", "2026-11-27", "--print-only");
         Assert.True(exit == 0, output);
         Assert.True(File.Exists(Path.Combine(work, "data", "handoff.db")), "the demo keeps its database under ./data");
         Assert.Contains("auto-approved as alice (HR) and ivan (IT)", output);

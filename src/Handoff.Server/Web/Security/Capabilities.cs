@@ -1,0 +1,71 @@
+using Handoff.Data.Accounts;
+using Microsoft.AspNetCore.Authorization;
+
+namespace Handoff.Server.Web.Security;
+
+/// <summary>
+/// The permission matrix: each capability (an authorization policy of the same name) and the roles
+/// that have it. This is the one place in code; docs/permissions.md is the same table in words, and
+/// a test keeps the two equal. Every page and API route names one capability (or is anonymous on
+/// purpose); a test walks every route × every role.
+/// </summary>
+public static class Capabilities
+{
+    public const string PeopleRead = "people.read";
+    public const string PeopleReport = "people.report";
+    public const string DictionaryRead = "dictionary.read";
+    public const string DictionaryPropose = "dictionary.propose";
+    public const string DictionaryApproveHr = "dictionary.approve.hr";
+    public const string DictionaryApproveIt = "dictionary.approve.it";
+    /// <summary>Either side's approval; the charter and the side capability decide the rest.</summary>
+    public const string DictionaryApprove = "dictionary.approve";
+    public const string SystemsRead = "systems.read";
+    public const string SystemsSync = "systems.sync";
+    public const string ReviewRead = "review.read";
+    public const string ReviewResolve = "review.resolve";
+    public const string QuarantineRetry = "quarantine.retry";
+    public const string AuditRead = "audit.read";
+    public const string AuditExport = "audit.export";
+    public const string AdminUsers = "admin.users";
+    public const string AdminTokens = "admin.tokens";
+    public const string AdminKeys = "admin.keys";
+    public const string RetentionRead = "retention.read";
+    public const string RetentionRun = "retention.run";
+
+    private const string HrA = HandoffRoles.HrAdmin, HrO = HandoffRoles.HrOperator, ItA = HandoffRoles.ItAdmin,
+        ItO = HandoffRoles.ItOperator, Aud = HandoffRoles.Auditor, View = HandoffRoles.Viewer;
+
+    /// <summary>Capability → roles that have it.</summary>
+    public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> Matrix = new Dictionary<string, IReadOnlyList<string>>
+    {
+        [PeopleRead] = [HrA, HrO, ItA, ItO, Aud, View],
+        [PeopleReport] = [HrA, HrO, ItA, ItO],
+        [DictionaryRead] = [HrA, HrO, ItA, ItO, Aud, View],
+        [DictionaryPropose] = [HrA, HrO, ItA],
+        [DictionaryApproveHr] = [HrA, HrO],
+        [DictionaryApproveIt] = [ItA],
+        [DictionaryApprove] = [HrA, HrO, ItA],
+        [SystemsRead] = [HrA, HrO, ItA, ItO, Aud, View],
+        [SystemsSync] = [HrA, ItA, ItO],
+        [ReviewRead] = [HrA, HrO, ItA, ItO, Aud],
+        [ReviewResolve] = [HrA, HrO],
+        [QuarantineRetry] = [HrA, ItA, ItO],
+        [AuditRead] = [HrA, ItA, Aud],
+        [AuditExport] = [HrA, ItA, Aud],
+        [AdminUsers] = [HrA, ItA],
+        [AdminTokens] = [ItA],
+        [AdminKeys] = [ItA, Aud],
+        [RetentionRead] = [HrA, ItA, Aud],
+        [RetentionRun] = [HrA],
+    };
+
+    public static bool Has(string role, string capability) => Matrix[capability].Contains(role);
+
+    public static void AddPolicies(AuthorizationOptions options)
+    {
+        foreach (var (capability, roles) in Matrix)
+            options.AddPolicy(capability, p => p.RequireAuthenticatedUser().RequireRole(roles));
+        // Every route not marked otherwise needs a signed-in user; anonymous routes say so explicitly.
+        options.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
+    }
+}
