@@ -20,7 +20,11 @@ public static class SimulatedPopulation
     private static readonly string[] Countries = ["US", "DE", "IE", "FR", "GB"];
     private static readonly Dictionary<string, string> Zones = new()
     {
-        ["US"] = "America/New_York", ["DE"] = "Europe/Berlin", ["IE"] = "Europe/Dublin", ["FR"] = "Europe/Paris", ["GB"] = "Europe/London",
+        ["US"] = "America/New_York",
+        ["DE"] = "Europe/Berlin",
+        ["IE"] = "Europe/Dublin",
+        ["FR"] = "Europe/Paris",
+        ["GB"] = "Europe/London",
     };
 
     public static IReadOnlyList<SimulatedPerson> Generate(DictionaryDefinition dictionary, int count, int seed, DateOnly today, double defectRate = 0.1)

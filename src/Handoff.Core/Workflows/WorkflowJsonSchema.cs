@@ -49,14 +49,16 @@ public static class WorkflowJsonSchema
                 ["description"] = new JsonObject { ["type"] = "string" },
                 ["owners"] = new JsonObject
                 {
-                    ["type"] = "object", ["additionalProperties"] = false,
+                    ["type"] = "object",
+                    ["additionalProperties"] = false,
                     ["properties"] = new JsonObject { ["hr"] = Str(), ["it"] = Str() },
                 },
                 ["trigger"] = Trigger(),
                 ["scope"] = new JsonObject { ["type"] = "string", ["description"] = "SCIM filter (RFC 7644 §3.4.2.2) over canonical fields" },
                 ["permissions"] = new JsonObject
                 {
-                    ["type"] = "object", ["additionalProperties"] = false,
+                    ["type"] = "object",
+                    ["additionalProperties"] = false,
                     ["properties"] = new JsonObject
                     {
                         ["read"] = new JsonObject { ["type"] = "array", ["items"] = Str() },
@@ -88,7 +90,8 @@ public static class WorkflowJsonSchema
                             ["with"] = new JsonObject { ["type"] = "object" },
                             ["retry"] = new JsonObject
                             {
-                                ["type"] = "object", ["additionalProperties"] = false,
+                                ["type"] = "object",
+                                ["additionalProperties"] = false,
                                 ["properties"] = new JsonObject
                                 {
                                     ["attempts"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = 20 },

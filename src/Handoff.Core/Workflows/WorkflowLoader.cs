@@ -100,51 +100,51 @@ public static class WorkflowLoader
         switch (kinds[0])
         {
             case "event":
-            {
-                Only("event", "fields");
-                var type = r.Text(t["event"], "trigger event", required: true);
-                if (type is not null && !EventTypes.Contains(type))
-                    r.Error(t["event"]!, $"unknown event \"{type}\"; expected one of {string.Join(", ", EventTypes)}");
-                var fields = r.TextList(t["fields"], "trigger fields");
-                if (fields.Count > 0 && type != "person.changed")
-                    r.Error(t["fields"]!, "\"fields\" only applies to the person.changed event");
-                return new WorkflowTrigger(TriggerKind.Event, type, fields, null, 0, null, null, null) { Span = span };
-            }
+                {
+                    Only("event", "fields");
+                    var type = r.Text(t["event"], "trigger event", required: true);
+                    if (type is not null && !EventTypes.Contains(type))
+                        r.Error(t["event"]!, $"unknown event \"{type}\"; expected one of {string.Join(", ", EventTypes)}");
+                    var fields = r.TextList(t["fields"], "trigger fields");
+                    if (fields.Count > 0 && type != "person.changed")
+                        r.Error(t["fields"]!, "\"fields\" only applies to the person.changed event");
+                    return new WorkflowTrigger(TriggerKind.Event, type, fields, null, 0, null, null, null) { Span = span };
+                }
             case "date":
-            {
-                Only("date", "offset", "at");
-                var field = r.Text(t["date"], "trigger date field", required: true);
-                var offset = 0;
-                if (r.Text(t["offset"], "trigger offset") is { } offsetText)
                 {
-                    if (!WorkflowTime.TryParseDuration(offsetText, out var span2) || span2.Ticks % TimeSpan.TicksPerDay != 0)
-                        r.Error(t["offset"]!, $"offset \"{offsetText}\" must be whole days, e.g. -7d or 30d");
-                    else if (Math.Abs(span2.TotalDays) > 180)
-                        r.Error(t["offset"]!, $"offset {offsetText} is outside -180d … +180d");
-                    else
-                        offset = (int)span2.TotalDays;
+                    Only("date", "offset", "at");
+                    var field = r.Text(t["date"], "trigger date field", required: true);
+                    var offset = 0;
+                    if (r.Text(t["offset"], "trigger offset") is { } offsetText)
+                    {
+                        if (!WorkflowTime.TryParseDuration(offsetText, out var span2) || span2.Ticks % TimeSpan.TicksPerDay != 0)
+                            r.Error(t["offset"]!, $"offset \"{offsetText}\" must be whole days, e.g. -7d or 30d");
+                        else if (Math.Abs(span2.TotalDays) > 180)
+                            r.Error(t["offset"]!, $"offset {offsetText} is outside -180d … +180d");
+                        else
+                            offset = (int)span2.TotalDays;
+                    }
+                    TimeOnly? at = null;
+                    if (r.Text(t["at"], "trigger time") is { } atText)
+                    {
+                        if (TimeOnly.TryParseExact(atText, ["HH:mm", "H:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+                            at = parsed;
+                        else
+                            r.Error(t["at"]!, $"time \"{atText}\" must be HH:mm, e.g. \"09:00\"");
+                    }
+                    return new WorkflowTrigger(TriggerKind.Date, null, [], field, offset, at ?? new TimeOnly(9, 0), null, null) { Span = span };
                 }
-                TimeOnly? at = null;
-                if (r.Text(t["at"], "trigger time") is { } atText)
-                {
-                    if (TimeOnly.TryParseExact(atText, ["HH:mm", "H:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
-                        at = parsed;
-                    else
-                        r.Error(t["at"]!, $"time \"{atText}\" must be HH:mm, e.g. \"09:00\"");
-                }
-                return new WorkflowTrigger(TriggerKind.Date, null, [], field, offset, at ?? new TimeOnly(9, 0), null, null) { Span = span };
-            }
             case "schedule":
-            {
-                Only("schedule", "time_zone");
-                var cron = r.Text(t["schedule"], "cron schedule", required: true);
-                if (cron is not null && !WorkflowSchedule.TryParse(cron, out _, out var cronError))
-                    r.Error(t["schedule"]!, $"schedule \"{cron}\" is not a cron expression: {cronError}");
-                var zone = r.Text(t["time_zone"], "time zone");
-                if (zone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
-                    r.Error(t["time_zone"]!, $"unknown time zone \"{zone}\" (use an IANA id such as Europe/Berlin)");
-                return new WorkflowTrigger(TriggerKind.Schedule, null, [], null, 0, null, cron, zone) { Span = span };
-            }
+                {
+                    Only("schedule", "time_zone");
+                    var cron = r.Text(t["schedule"], "cron schedule", required: true);
+                    if (cron is not null && !WorkflowSchedule.TryParse(cron, out _, out var cronError))
+                        r.Error(t["schedule"]!, $"schedule \"{cron}\" is not a cron expression: {cronError}");
+                    var zone = r.Text(t["time_zone"], "time zone");
+                    if (zone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
+                        r.Error(t["time_zone"]!, $"unknown time zone \"{zone}\" (use an IANA id such as Europe/Berlin)");
+                    return new WorkflowTrigger(TriggerKind.Schedule, null, [], null, 0, null, cron, zone) { Span = span };
+                }
             default:
                 Only("manual");
                 if (r.Bool(t["manual"], "manual") == false)
@@ -192,7 +192,8 @@ public static class WorkflowLoader
                     break;
                 case YamlTreeMapping:
                     with[key.Value] = new StepInputValue(null, null,
-                        r.OpenMapping(value, key.Value).ToDictionary(e => e.Key.Value, e => r.Text(e.Value, $"{key.Value}.{e.Key.Value}") ?? "")) { At = span };
+                        r.OpenMapping(value, key.Value).ToDictionary(e => e.Key.Value, e => r.Text(e.Value, $"{key.Value}.{e.Key.Value}") ?? ""))
+                    { At = span };
                     break;
                 default:
                     with[key.Value] = new StepInputValue(r.Text(value, key.Value) ?? "", null, null) { At = span };

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Handoff.Core.Dictionary;
-using Handoff.Core.People;
 using Handoff.Core.Workflows;
 using Handoff.Data.People;
 using Handoff.Data.Security;

@@ -264,48 +264,48 @@ public sealed partial class WorkflowEngine
             case "retry":
                 return (null, null, extra, false, null);
             case "threshold":
-            {
-                await using var db = database.CreateContext();
-                var staged = await db.StagedWrites.AsNoTracking().Where(s => s.RunId == run.Id && s.StepId == step.Id)
-                    .OrderByDescending(s => s.Id).FirstOrDefaultAsync(ct);
-                return staged?.Status switch
                 {
-                    "released" => (null, null, extra, true, null),
-                    "discarded" => (null, null, extra, false, $"the held write was discarded by {staged.DecidedBy}"),
-                    _ => (null, now + TimeSpan.FromDays(365), extra, false, null),
-                };
-            }
+                    await using var db = database.CreateContext();
+                    var staged = await db.StagedWrites.AsNoTracking().Where(s => s.RunId == run.Id && s.StepId == step.Id)
+                        .OrderByDescending(s => s.Id).FirstOrDefaultAsync(ct);
+                    return staged?.Status switch
+                    {
+                        "released" => (null, null, extra, true, null),
+                        "discarded" => (null, null, extra, false, $"the held write was discarded by {staged.DecidedBy}"),
+                        _ => (null, now + TimeSpan.FromDays(365), extra, false, null),
+                    };
+                }
             case "approval":
-            {
-                await using var db = database.CreateContext();
-                var task = await db.HumanTasks.Where(t => t.RunId == run.Id && t.StepId == step.Id).OrderByDescending(t => t.Id).FirstOrDefaultAsync(ct);
-                if (task is null)
-                    return (null, null, extra, false, null);
-                switch (task.Status)
                 {
-                    case "approved":
-                    case "rejected":
-                        return (new Resumption.Decision(task.Status == "approved", task.DecidedBy ?? "?", task.Comment), null, extra, false, null);
-                    case "expired":
+                    await using var db = database.CreateContext();
+                    var task = await db.HumanTasks.Where(t => t.RunId == run.Id && t.StepId == step.Id).OrderByDescending(t => t.Id).FirstOrDefaultAsync(ct);
+                    if (task is null)
+                        return (null, null, extra, false, null);
+                    switch (task.Status)
+                    {
+                        case "approved":
+                        case "rejected":
+                            return (new Resumption.Decision(task.Status == "approved", task.DecidedBy ?? "?", task.Comment), null, extra, false, null);
+                        case "expired":
+                            return (new Resumption.Expired(), null, extra, false, null);
+                    }
+                    if (now >= task.DueAt)
+                    {
+                        task.Status = "expired";
+                        task.DecidedAt = now;
+                        await db.SaveChangesAsync(ct);
                         return (new Resumption.Expired(), null, extra, false, null);
+                    }
+                    if (!task.Escalated && task.EscalateAt is { } escalateAt && now >= escalateAt)
+                    {
+                        task.Escalated = true;
+                        await db.SaveChangesAsync(ct);
+                        extra.Add(new AuditDraft(ActorOf(run), "workflow.approval_escalated", "human_task", task.Id.ToString(CultureInfo.InvariantCulture),
+                            [new("role", task.Role, task.EscalateTo)], null, run.Id.ToString("N"), now));
+                    }
+                    var next = !task.Escalated && task.EscalateAt is { } e2 && e2 < task.DueAt ? e2 : task.DueAt;
+                    return (null, next, extra, false, null);
                 }
-                if (now >= task.DueAt)
-                {
-                    task.Status = "expired";
-                    task.DecidedAt = now;
-                    await db.SaveChangesAsync(ct);
-                    return (new Resumption.Expired(), null, extra, false, null);
-                }
-                if (!task.Escalated && task.EscalateAt is { } escalateAt && now >= escalateAt)
-                {
-                    task.Escalated = true;
-                    await db.SaveChangesAsync(ct);
-                    extra.Add(new AuditDraft(ActorOf(run), "workflow.approval_escalated", "human_task", task.Id.ToString(CultureInfo.InvariantCulture),
-                        [new("role", task.Role, task.EscalateTo)], null, run.Id.ToString("N"), now));
-                }
-                var next = !task.Escalated && task.EscalateAt is { } e2 && e2 < task.DueAt ? e2 : task.DueAt;
-                return (null, next, extra, false, null);
-            }
             default:
                 return (null, null, extra, false, null);
         }
@@ -599,8 +599,14 @@ public sealed partial class WorkflowEngine
                 throw new ThresholdHeldException($"{kind} held: {wouldBe} of {linked} linked accounts in {system} ({100.0 * wouldBe / linked:0.#} %) within {WorkflowTime.Format(window)} is above the threshold of {maxShare * 100:0.#} %; an approver must release it");
             db.StagedWrites.Add(new StagedWriteRow
             {
-                RunId = runId, StepId = stepId, PersonId = personId, System = system, Operation = kind, Reason = $"within threshold ({wouldBe})",
-                Status = "allowed", CreatedAt = now,
+                RunId = runId,
+                StepId = stepId,
+                PersonId = personId,
+                System = system,
+                Operation = kind,
+                Reason = $"within threshold ({wouldBe})",
+                Status = "allowed",
+                CreatedAt = now,
             });
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Handoff.Core.Audit;
 using Handoff.Core.Connectors;
-using Handoff.Core.People;
 using Handoff.Core.Workflows;
 using Handoff.Core.Workspace;
 using Handoff.Data.Audit;

@@ -2,7 +2,6 @@ using System.Globalization;
 using Handoff.Core.Connectors;
 using Handoff.Core.Workflows;
 using Handoff.Core.Workspace;
-using Handoff.Data.People;
 using Handoff.Data.Security;
 using Handoff.Data.Workspace;
 using Microsoft.EntityFrameworkCore;
@@ -180,8 +179,18 @@ public sealed class WorkflowSimulator(DatabaseOptions database, TimeProvider clo
 
         public SimulationStepContext With(Dictionary<string, object?> inputs) => new(connectors, target, planned, workspace)
         {
-            Workflow = Workflow, Step = Step, Descriptor = Descriptor, RunId = RunId, PersonId = PersonId, PersonName = PersonName, Now = Now,
-            Zone = Zone, TargetSystem = TargetSystem, LinkedNativeId = LinkedNativeId, Inputs = inputs, Planned = Planned,
+            Workflow = Workflow,
+            Step = Step,
+            Descriptor = Descriptor,
+            RunId = RunId,
+            PersonId = PersonId,
+            PersonName = PersonName,
+            Now = Now,
+            Zone = Zone,
+            TargetSystem = TargetSystem,
+            LinkedNativeId = LinkedNativeId,
+            Inputs = inputs,
+            Planned = Planned,
         };
 
         public override async Task<TargetOperationResult> ApplyAsync(TargetOperation operation, CancellationToken ct)

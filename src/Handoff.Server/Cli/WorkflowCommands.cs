@@ -1,9 +1,7 @@
 using System.ComponentModel;
 using Handoff.Core.Workflows;
-using Handoff.Core.Workspace;
-using Handoff.Data.People;
-using Handoff.Data.Workspace;
 using Handoff.Data.Workflows;
+using Handoff.Data.Workspace;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

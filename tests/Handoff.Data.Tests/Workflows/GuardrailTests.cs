@@ -1,4 +1,3 @@
-using Handoff.Core.Workspace;
 using Handoff.Data.Workflows;
 using Handoff.Data.Workspace;
 using Microsoft.EntityFrameworkCore;

@@ -43,18 +43,18 @@ public sealed class WorkflowSpine
 
     public static Dictionary<string, string?> Worker(string id, string first, string last, string begin, string? end = null,
         string department = "Engineering", string type = "Regular", string? zone = "Europe/Berlin", string? personalEmail = null) => new()
-    {
-        ["Employee_ID"] = id,
-        ["Legal_First_Name"] = first,
-        ["Legal_Last_Name"] = last,
-        ["Employment_Begin_Date"] = begin,
-        ["Termination_Date"] = end,
-        ["Department"] = department,
-        ["Worker_Type"] = type,
-        ["Time_Zone"] = zone,
-        ["Personal_Email"] = personalEmail,
-        ["Job_Title"] = "Engineer",
-    };
+        {
+            ["Employee_ID"] = id,
+            ["Legal_First_Name"] = first,
+            ["Legal_Last_Name"] = last,
+            ["Employment_Begin_Date"] = begin,
+            ["Termination_Date"] = end,
+            ["Department"] = department,
+            ["Worker_Type"] = type,
+            ["Time_Zone"] = zone,
+            ["Personal_Email"] = personalEmail,
+            ["Job_Title"] = "Engineer",
+        };
 
     public async Task<List<SandboxObjectRow>> AccountsAsync(string system = "directory")
     {
