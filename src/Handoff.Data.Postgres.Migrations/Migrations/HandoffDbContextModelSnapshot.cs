@@ -1504,6 +1504,10 @@ namespace Handoff.Data.Postgres.Migrations.Migrations
                         .HasColumnType("character varying(100)")
                         .HasColumnName("workflow_id");
 
+                    b.Property<DateTimeOffset>("ActiveSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("active_since");
+
                     b.Property<DateTimeOffset>("ScannedUntil")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("scanned_until");

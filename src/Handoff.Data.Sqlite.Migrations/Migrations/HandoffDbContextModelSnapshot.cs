@@ -1465,6 +1465,10 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("workflow_id");
 
+                    b.Property<DateTime>("ActiveSince")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("active_since");
+
                     b.Property<DateTime>("ScannedUntil")
                         .HasColumnType("TEXT")
                         .HasColumnName("scanned_until");

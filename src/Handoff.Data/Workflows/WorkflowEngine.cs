@@ -61,10 +61,13 @@ public sealed partial class WorkflowEngine(
     public WorkflowStore Workflows => workflows;
 
     /// <summary>Everything due now: events to runs, date and schedule triggers, then the runs themselves.</summary>
-    public async Task<EngineTickReport> TickAsync(CancellationToken ct)
+    /// <param name="scanDates">Date and schedule triggers read every person, so the server scans them
+    /// once a minute while events and due runs are handled every few seconds.</param>
+    public async Task<EngineTickReport> TickAsync(CancellationToken ct, bool scanDates = true)
     {
         var queued = await DispatchEventsAsync(ct);
-        queued += await ScanTriggersAsync(ct);
+        if (scanDates)
+            queued += await ScanTriggersAsync(ct);
         var executed = await RunDueAsync(int.MaxValue, ct);
         return new EngineTickReport(queued, executed);
     }
@@ -89,6 +92,9 @@ public sealed partial class WorkflowEngine(
             if (events.Count == 0)
                 return total;
             var active = (await workflows.ActiveAsync(db, ct)).Where(a => a.Definition.Trigger.Kind == TriggerKind.Event).ToList();
+            // A workflow starts on events that happened after it was first activated, not on the history before.
+            var activeIds = active.Select(a => a.Row.WorkflowId).ToList();
+            var since = await db.TriggerStates.AsNoTracking().Where(t => activeIds.Contains(t.WorkflowId)).ToDictionaryAsync(t => t.WorkflowId, t => t.ActiveSince, ct);
             var drafts = new List<AuditDraft>();
             if (active.Count > 0)
             {
@@ -102,6 +108,8 @@ public sealed partial class WorkflowEngine(
                         continue;
                     foreach (var (row, definition) in active.Where(a => Matches(a.Definition.Trigger, e)))
                     {
+                        if (since.TryGetValue(row.WorkflowId, out var activeSince) && e.OccurredAt < activeSince)
+                            continue;
                         var view = PersonView.Of(person, workspace.Definition.Dictionary, protection, definition.Permissions);
                         if (!InScope(definition, view, now))
                             continue;
@@ -151,7 +159,7 @@ public sealed partial class WorkflowEngine(
             var state = await db.TriggerStates.FindAsync([definition.Id], ct);
             if (state is null)
             {
-                db.TriggerStates.Add(new TriggerStateRow { WorkflowId = definition.Id, ScannedUntil = now });
+                db.TriggerStates.Add(new TriggerStateRow { WorkflowId = definition.Id, ActiveSince = now, ScannedUntil = now });
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
                 continue;
@@ -179,7 +187,14 @@ public sealed partial class WorkflowEngine(
                         if (!view.All.TryGetValue(trigger.DateField!, out var text) || !DateOnly.TryParse(text, out var date))
                             continue;
                         var fireAt = WorkflowTime.At(date.AddDays(trigger.OffsetDays), trigger.At ?? new TimeOnly(9, 0), view.Zone);
-                        if (fireAt <= from || fireAt > now)
+                        if (fireAt > now)
+                            continue;
+                        // Due since the last scan (or missed during downtime) — or, for a trigger before
+                        // the date ("7 days before the start"), a late entry whose date is still ahead:
+                        // someone hired 3 days before their start still gets the pre-hire run, like
+                        // Entra's "days before" window.
+                        var lateEntry = trigger.OffsetDays < 0 && WorkflowTime.At(date, trigger.At ?? new TimeOnly(9, 0), view.Zone) > now;
+                        if (fireAt <= from && !lateEntry)
                             continue;
                         key = $"date:{trigger.DateField}:{date:yyyy-MM-dd}";
                     }

@@ -42,6 +42,8 @@ public sealed class WorkflowApprovalRow
 public sealed class TriggerStateRow
 {
     public string WorkflowId { get; set; } = "";
+    /// <summary>When the workflow was first activated: events that happened before do not start it.</summary>
+    public DateTimeOffset ActiveSince { get; set; }
     public DateTimeOffset ScannedUntil { get; set; }
 }
 

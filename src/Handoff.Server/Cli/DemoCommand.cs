@@ -65,15 +65,13 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
             console.MarkupLineInterpolated($"[yellow]demo:[/] dictionary v{v} auto-approved as alice (HR) and ivan (IT); in a real workspace each signs with `handoff dictionary approve {v} --as NAME`");
         }
 
-        await DemoWorkflows.ActivateAsync(console, runtime, workspaceDir, ct);
-
         console.Write(new Rule("ingest").LeftJustified());
         foreach (var system in new[] { "ats", "hris", "payroll" })
             SyncCommand.Print(console, await SyncCommand.Run(runtime, system, null, ct));
         var workspace = await runtime.Workspace.LoadActiveAsync(ct);
         var tick = await runtime.Scheduled.RunAsync(workspace.Definition, ct);
         console.MarkupLineInterpolated($"tick: {tick.ChangesApplied} future-dated change(s) due, {tick.Transitions} lifecycle transition(s)");
-        await DemoWorkflows.RunAsync(console, runtime, ct);
+        await DemoWorkflows.RunAsync(console, runtime, workspaceDir, ct);
 
         await PrintSummaryAsync(console, runtime, dbPath, ct);
 

@@ -12,33 +12,61 @@ internal static class DemoWorkflows
     /// joiners and leavers show up (like running a new lifecycle workflow on existing workers).</summary>
     public static readonly TimeSpan Backfill = TimeSpan.FromDays(30);
 
-    public static async Task ActivateAsync(IAnsiConsole console, HandoffRuntime runtime, string workspaceDir, CancellationToken ct)
+    public const string Baseline = "directory-baseline";
+
+    /// <summary>The day's HRIS delta the demo reads once the workflows are active.</summary>
+    public const string ChangesFile = "data/changes/hris-2026-11-27.csv";
+
+    /// <summary>Signs and activates the shipped workflows, gives the existing workforce its directory
+    /// accounts (the baseline workflow), then reads the day's HR changes so the lifecycle workflows run.</summary>
+    public static async Task RunAsync(IAnsiConsole console, HandoffRuntime runtime, string workspaceDir, CancellationToken ct)
     {
         var folder = Path.Combine(workspaceDir, "workflows");
         if (!Directory.Exists(folder))
             return;
         console.Write(new Rule("workflows").LeftJustified());
-        foreach (var file in Directory.EnumerateFiles(folder, "*.yaml").Order(StringComparer.Ordinal))
+        var files = Directory.EnumerateFiles(folder, "*.yaml").Order(StringComparer.Ordinal).ToList();
+        var baseline = files.FirstOrDefault(f => Path.GetFileNameWithoutExtension(f) == Baseline);
+        if (baseline is not null)
         {
-            var proposal = await runtime.Workflows.ProposeAsync(await File.ReadAllTextAsync(file, ct), file, "alice", ct);
-            var reference = $"{proposal.WorkflowId}@v{proposal.Version}";
-            await runtime.Workflows.ApproveAsync(reference, "hector", ct);
-            if (proposal.Widens.Count > 0)
-                await runtime.Workflows.ApproveAsync(reference, "ivan", ct);
-            await runtime.Workflows.ActivateAsync(reference, "tara", ct, Backfill);
-            console.MarkupLineInterpolated($"  {reference} active: {Path.GetFileName(file)}");
+            await ActivateAsync(runtime, baseline, ct);
+            var ids = await runtime.Engine.StartManualAsync(Baseline, null, null, 10_000, "tara", ct);
+            await runtime.Engine.RunDueAsync(int.MaxValue, ct);
+            console.MarkupLineInterpolated($"  {Baseline}: run on demand for the {ids.Count} current workers, so the sandbox directory starts like Acme's real one");
         }
-        console.MarkupLineInterpolated($"[yellow]demo:[/] proposed as alice, signed by hector (HR) and ivan (IT), activated by tara with a {Backfill.TotalDays:0}-day backfill; in a real workspace each signs with `handoff workflow approve ID --as NAME`");
+        foreach (var file in files.Where(f => f != baseline))
+            console.MarkupLineInterpolated($"  {await ActivateAsync(runtime, file, ct)} active");
+        console.MarkupLineInterpolated($"[yellow]demo:[/] each proposed as alice, signed by hector (HR) and ivan (IT), activated by tara (date triggers with a {Backfill.TotalDays:0}-day backfill); in a real workspace each signs with `handoff workflow approve ID --as NAME`");
+        var first = await runtime.Engine.TickAsync(ct);
+
+        var changes = Path.Combine(workspaceDir, ChangesFile);
+        if (File.Exists(changes))
+        {
+            console.MarkupLineInterpolated($"the day's HR changes: {ChangesFile} (a mover, a leaver, a late new hire)");
+            SyncCommand.Print(console, await SyncCommand.Run(runtime, "hris", changes, ct));
+            var workspace = await runtime.Workspace.LoadActiveAsync(ct);
+            await runtime.Scheduled.RunAsync(workspace.Definition, ct);
+        }
+        var second = await runtime.Engine.TickAsync(ct);
+        await PrintAsync(console, runtime, first.Executed + second.Executed, ct);
     }
 
-    public static async Task RunAsync(IAnsiConsole console, HandoffRuntime runtime, CancellationToken ct)
+    private static async Task<string> ActivateAsync(HandoffRuntime runtime, string file, CancellationToken ct)
     {
-        var report = await runtime.Engine.TickAsync(ct);
+        var proposal = await runtime.Workflows.ProposeAsync(await File.ReadAllTextAsync(file, ct), file, "alice", ct);
+        var reference = $"{proposal.WorkflowId}@v{proposal.Version}";
+        await runtime.Workflows.ApproveAsync(reference, "hector", ct);
+        if (proposal.Widens.Count > 0)
+            await runtime.Workflows.ApproveAsync(reference, "ivan", ct);
+        await runtime.Workflows.ActivateAsync(reference, "tara", ct, Backfill);
+        return reference;
+    }
+
+    private static async Task PrintAsync(IAnsiConsole console, HandoffRuntime runtime, int executed, CancellationToken ct)
+    {
         await using var db = runtime.Database.CreateContext();
-        if (!await db.WorkflowVersions.AnyAsync(ct))
-            return;
         console.Write(new Rule("workflow runs (sandbox targets)").LeftJustified());
-        console.MarkupLineInterpolated($"engine: {report.Queued} run(s) queued, {report.Executed} executed");
+        console.MarkupLineInterpolated($"engine: {executed} lifecycle run(s) executed after the baseline");
         var runs = await db.Runs.AsNoTracking().GroupBy(r => new { r.WorkflowId, r.Status }).Select(g => new { g.Key.WorkflowId, g.Key.Status, N = g.Count() }).ToListAsync(ct);
         var table = new Table().AddColumns("workflow", "runs", "by status");
         foreach (var wf in runs.GroupBy(r => r.WorkflowId).OrderBy(g => g.Key))

@@ -9,13 +9,21 @@ public sealed class WorkflowWorker(HandoffRuntime runtime, WorkflowSignal signal
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
 
+    /// <summary>Date and schedule triggers are scanned this often (they read every person).</summary>
+    public static readonly TimeSpan DateScanInterval = TimeSpan.FromMinutes(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var lastScan = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var report = await runtime.Engine.TickAsync(stoppingToken);
+                var now = runtime.Clock.GetUtcNow();
+                var scan = now - lastScan >= DateScanInterval;
+                var report = await runtime.Engine.TickAsync(stoppingToken, scan);
+                if (scan)
+                    lastScan = now;
                 if (report.Queued + report.Executed > 0)
                     log.LogInformation("workflows: {Queued} runs queued, {Executed} executed", report.Queued, report.Executed);
             }

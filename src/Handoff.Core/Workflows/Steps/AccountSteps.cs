@@ -149,6 +149,8 @@ public sealed class AddToGroupsStep : LinkedAccountStep
 [StepInput("groups", InputKind.List, Description = "Groups to leave (empty: all)")]
 public sealed class RemoveFromGroupsStep : LinkedAccountStep
 {
+    protected override bool NothingToRemove => true;
+
     protected override (TargetOperationKind, Dictionary<string, object?>) Operation(StepContext context) =>
         (TargetOperationKind.RemoveFromGroups, new() { [AccountAttributes.Groups] = context.List("groups") });
 }

@@ -155,6 +155,7 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                 columns: table => new
                 {
                     workflow_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    active_since = table.Column<DateTime>(type: "TEXT", nullable: false),
                     scanned_until = table.Column<DateTime>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>

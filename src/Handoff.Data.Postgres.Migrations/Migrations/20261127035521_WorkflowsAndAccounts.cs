@@ -156,6 +156,7 @@ namespace Handoff.Data.Postgres.Migrations.Migrations
                 columns: table => new
                 {
                     workflow_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    active_since = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     scanned_until = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
