@@ -9,6 +9,14 @@ namespace Handoff.Connectors;
 /// LDAP/AD, SCIM, HTTP and mail connectors join here).</summary>
 public static class TargetConnectors
 {
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
+
     public static ITargetConnectorSource For(WorkspaceDefinition workspace, DatabaseOptions database, TimeProvider clock) =>
-        new SandboxConnectors(workspace, database, clock);
+        new Combined(new SandboxConnectors(workspace, database, clock),
+            workspace.Systems.Where(s => s.Connector == "http").ToDictionary(s => s.Id, ITargetConnector (s) => new Http.HttpConnector(s, Http, clock)));
+
+    private sealed class Combined(ITargetConnectorSource sandbox, IReadOnlyDictionary<string, ITargetConnector> others) : ITargetConnectorSource
+    {
+        public ITargetConnector? Find(string systemId) => others.GetValueOrDefault(systemId) ?? sandbox.Find(systemId);
+    }
 }

@@ -77,6 +77,8 @@ public enum TargetOperationKind
     Delete,
     CreateTicket,
     SendMail,
+    /// <summary>An HTTP request to a custom extension (<see cref="HttpAttributes"/>).</summary>
+    Call,
 }
 
 /// <summary>
@@ -110,6 +112,17 @@ public static class ObjectClasses
     public const string Account = "account";
     public const string Ticket = "ticket";
     public const string Message = "message";
+    public const string Request = "request";
+}
+
+/// <summary>Attributes of a <see cref="TargetOperationKind.Call"/>.</summary>
+public static class HttpAttributes
+{
+    public const string Method = "method";
+    /// <summary>Appended to the system's base URL.</summary>
+    public const string Path = "path";
+    /// <summary>The JSON body, as text.</summary>
+    public const string Body = "body";
 }
 
 /// <summary>Operation-level attribute names every account connector understands; each dialect maps

@@ -26,7 +26,8 @@ public static class ConnectorCatalog
         // these in the window are held for an approver; max_concurrency: writes in flight at once.
         new("ldap", false, [], ["url", "base_dn", "bind_dn", "password_env", "dialect", .. TargetKeys]),
         new("scim-client", false, [], ["url", "token_env", .. TargetKeys]),
-        new("http", false, [], ["url", "token_env", .. TargetKeys]),
+        // url: the base address; secret_env: HMAC secret to sign bodies with; token_env: a bearer token.
+        new("http", false, ["url"], ["token_env", "secret_env", .. TargetKeys]),
         new("smtp", false, [], ["host", "port", "from", .. TargetKeys]),
         // kind: active-directory, openldap, scim-app, ticketing or mail (the real system it stands in for).
         // groups: comma-separated groups that exist from the start; groups_must_exist: true refuses others

@@ -24,7 +24,8 @@ public sealed class WebhookSignal
 /// processed with its sync id once the sync finished; a crash in between leaves it
 /// pending and it is processed again, which the record hashes make harmless.
 /// </summary>
-public sealed class WebhookDeliveryWorker(HandoffRuntime runtime, WebhookSignal signal, ILogger<WebhookDeliveryWorker> log) : BackgroundService
+public sealed class WebhookDeliveryWorker(HandoffRuntime runtime, WebhookSignal signal, ILogger<WebhookDeliveryWorker> log,
+    Health.WorkflowSignal? workflows = null) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -91,6 +92,8 @@ public sealed class WebhookDeliveryWorker(HandoffRuntime runtime, WebhookSignal 
             var report = await runtime.Sync.RunAsync(workspace.Definition, system, ToAsync(items), "webhook", ct);
             syncId = report.SyncId;
             status = "processed";
+            // The sync's events are in the outbox: the workflow worker need not wait for its next round.
+            workflows?.Wake();
         }
         catch (Exception e) when (e is SourceFormatException or InvalidOperationException or Data.Workspace.WorkspaceStateException)
         {

@@ -17,13 +17,26 @@ public sealed class CommandLineTests
         Assert.True(exit == 0, output);
         Assert.True(File.Exists(Path.Combine(work, "data", "handoff.db")), "the demo keeps its database under ./data");
         Assert.Contains("auto-approved as alice (HR) and ivan (IT)", output);
-        Assert.Contains("people: 37", output);
+        Assert.Contains("people: 38", output);
         Assert.Contains("ats says 2027-01-04 (record C-26041); hris says 2027-01-11 (record 100131)", output);
         Assert.Contains("findings (sources disagree): 2", output);
         Assert.Contains("quarantined rows: 2", output);
         Assert.Matches(@"audit log: \d+ entries, chain intact", output);
         Assert.Contains("Zoë O'Brien-Núñez", output);
         Assert.Contains("keeps 2027-01-11, from hris record 100131", output);
+
+        // The shipped workflows ran on the demo data against the sandbox directory: the baseline gave the
+        // 28 current workers their accounts; the day's changes moved one, let one go, and the late new
+        // hire got her pre-hire run.
+        Assert.Contains("directory-baseline: run on demand for the 28 current workers", output);
+        Assert.Matches(@"│ mover\s+│ 1\s+│ completed 1", output);
+        Assert.Matches(@"│ offboarding\s+│ 1\s+│ completed 1", output);
+        Assert.Matches(@"│ pre-hire\s+│ 1\s+│ completed 1", output);
+        Assert.Contains("sandbox directory accounts: 29", output);
+        var (sandboxExit, sandbox) = await HandoffProcess.RunInAsync(work, "sandbox", "list", "directory");
+        Assert.True(sandboxExit == 0, sandbox);
+        Assert.Contains("nadia.kowalski", sandbox);
+        Assert.Contains("grace.osullivan", sandbox);
 
         // people show: every value with its source; the sensitive one masked.
         var (showExit, show) = await HandoffProcess.RunInAsync(work, "people", "show", "100131");

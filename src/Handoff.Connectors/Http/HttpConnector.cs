@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Handoff.Connectors.Webhook;
+using Handoff.Core.Connectors;
+using Handoff.Core.Workspace;
+
+namespace Handoff.Connectors.Http;
+
+/// <summary>
+/// A custom extension over HTTP (like Entra's custom extensions or an n8n webhook): the workflow's
+/// <c>http.call</c> step sends a JSON body, signed the way Handoff's own inbound webhooks are
+/// (<c>X-Handoff-Timestamp</c>, <c>X-Handoff-Signature: sha256=HMAC(secret, "ts.body")</c>), with
+/// <c>Idempotency-Key: run/step</c> so a receiver can recognise a request repeated after a crash.
+/// 429 and 5xx answers, timeouts and refused connections are transient (the engine retries); other 4xx
+/// answers are permanent. A JSON object answer's top-level values become the step's outputs.
+/// </summary>
+public sealed class HttpConnector : ITargetConnector
+{
+    private readonly Uri _baseUrl;
+    private readonly string? _secret;
+    private readonly string? _token;
+    private readonly HttpClient _client;
+    private readonly TimeProvider _clock;
+
+    public HttpConnector(SystemDefinition system, HttpClient client, TimeProvider? clock = null)
+    {
+        SystemId = system.Id;
+        var url = system.Setting("url") ?? throw new ConnectorException(system.Id, ConnectorFailure.SchemaViolation, "config.url is required for an http system");
+        _baseUrl = new Uri(url.EndsWith('/') ? url : url + "/");
+        _secret = system.Setting("secret_env") is { } secretEnv ? Environment.GetEnvironmentVariable(secretEnv) : null;
+        _token = system.Setting("token_env") is { } tokenEnv ? Environment.GetEnvironmentVariable(tokenEnv) : null;
+        _client = client;
+        _clock = clock ?? TimeProvider.System;
+    }
+
+    public string SystemId { get; }
+
+    public async Task<ConnectionCheck> TestAsync(CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            using var response = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Head, _baseUrl), ct);
+            return new ConnectionCheck(true, $"{_baseUrl} answered {(int)response.StatusCode}", watch.Elapsed);
+        }
+        catch (HttpRequestException e)
+        {
+            return new ConnectionCheck(false, $"{_baseUrl}: {e.Message}", watch.Elapsed);
+        }
+    }
+
+    public Task<TargetSchema> DiscoverSchemaAsync(CancellationToken ct) =>
+        Task.FromResult(new TargetSchema([new TargetObjectClass(ObjectClasses.Request, [])]));
+
+    public async IAsyncEnumerable<TargetObject> ReadAsync(string objectClass, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await Task.CompletedTask;
+        yield break;
+    }
+
+    public async Task<TargetOperationResult> ApplyAsync(TargetOperation operation, CancellationToken ct)
+    {
+        if (operation.Kind != TargetOperationKind.Call)
+            throw new ConnectorException(SystemId, ConnectorFailure.SchemaViolation, $"an http system only takes calls, not {operation.Kind}");
+        var method = new HttpMethod(operation[HttpAttributes.Method] as string ?? "POST");
+        var path = (operation[HttpAttributes.Path] as string ?? "").TrimStart('/');
+        var body = operation[HttpAttributes.Body] as string;
+        if (body is { Length: > 0 })
+        {
+            try
+            {
+                using var _ = JsonDocument.Parse(body);
+            }
+            catch (JsonException e)
+            {
+                throw new ConnectorException(SystemId, ConnectorFailure.SchemaViolation, $"the body is not JSON ({e.Message}); use the json filter for values");
+            }
+        }
+        var bytes = Encoding.UTF8.GetBytes(body ?? "");
+        using var request = new HttpRequestMessage(method, new Uri(_baseUrl, path));
+        if (body is not null)
+            request.Content = new ByteArrayContent(bytes) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" } } };
+        request.Headers.TryAddWithoutValidation(WebhookSignature.IdempotencyHeader, operation.IdempotencyKey);
+        if (_secret is not null)
+        {
+            var timestamp = _clock.GetUtcNow().ToUnixTimeSeconds();
+            request.Headers.TryAddWithoutValidation(WebhookSignature.TimestampHeader, timestamp.ToString(CultureInfo.InvariantCulture));
+            request.Headers.TryAddWithoutValidation(WebhookSignature.SignatureHeader, WebhookSignature.Sign(_secret, timestamp, bytes));
+        }
+        if (_token is not null)
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await _client.SendAsync(request, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ConnectorException(SystemId, ConnectorFailure.Unavailable, $"{request.RequestUri}: {e.Message}", e);
+        }
+        catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            throw new ConnectorException(SystemId, ConnectorFailure.Timeout, $"{request.RequestUri}: no answer within {_client.Timeout.TotalSeconds:0} s", e);
+        }
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(ct);
+            var status = (int)response.StatusCode;
+            if (!response.IsSuccessStatusCode)
+            {
+                var detail = $"{method} {request.RequestUri} answered {status}: {Shorten(text)}";
+                var retryAfter = response.Headers.RetryAfter?.Delta is { } delta ? $" (Retry-After {delta.TotalSeconds:0} s)" : "";
+                throw response.StatusCode switch
+                {
+                    HttpStatusCode.TooManyRequests => new ConnectorException(SystemId, ConnectorFailure.Unavailable, detail + retryAfter),
+                    >= HttpStatusCode.InternalServerError => new ConnectorException(SystemId, ConnectorFailure.Unavailable, detail),
+                    HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => new ConnectorException(SystemId, ConnectorFailure.Denied, detail),
+                    HttpStatusCode.NotFound => new ConnectorException(SystemId, ConnectorFailure.NotFound, detail),
+                    HttpStatusCode.Conflict => new ConnectorException(SystemId, ConnectorFailure.Conflict, detail),
+                    _ => new ConnectorException(SystemId, ConnectorFailure.SchemaViolation, detail),
+                };
+            }
+            var outputs = new Dictionary<string, object?> { ["status"] = status };
+            string? id = null;
+            if (text.Length > 0 && response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true)
+            {
+                try
+                {
+                    using var json = JsonDocument.Parse(text);
+                    if (json.RootElement.ValueKind == JsonValueKind.Object)
+                    {
+                        foreach (var p in json.RootElement.EnumerateObject())
+                        {
+                            outputs[p.Name] = p.Value.ValueKind switch
+                            {
+                                JsonValueKind.String => p.Value.GetString(),
+                                JsonValueKind.Number => p.Value.GetRawText(),
+                                JsonValueKind.True => true,
+                                JsonValueKind.False => false,
+                                JsonValueKind.Null => null,
+                                _ => p.Value.GetRawText(),
+                            };
+                        }
+                        if (outputs.TryGetValue("id", out var v) && v is not null)
+                            id = Convert.ToString(v, CultureInfo.InvariantCulture);
+                    }
+                }
+                catch (JsonException)
+                {
+                    // an answer that is not JSON is not an error: the call succeeded
+                }
+            }
+            return new TargetOperationResult(id, false, outputs);
+        }
+    }
+
+    private static string Shorten(string text) => text.Length <= 200 ? text : text[..197] + "...";
+}
