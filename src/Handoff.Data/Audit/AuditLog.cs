@@ -272,6 +272,35 @@ public sealed class AuditLog(DatabaseOptions database, IAuditSigningKey key, Tim
             else if (missing.Count < 20)
                 missing.Add($"sync {s.Id} ({s.System}, {s.Status}) has no sync.completed entry");
         }
+
+        // Every step a workflow run committed has its audit entry (same transaction, same time, the run as correlation id).
+        var stepActions = Handoff.Core.Workflows.StepCatalog.Steps.Select(d => d.Type)
+            .Concat(["workflow.step_failed", "workflow.write_blocked", "workflow.write_staged", "workflow.step_waiting", "workflow.step_skipped", "workflow.step_retry"]).ToList();
+        var loggedSteps = new Dictionary<(string, DateTimeOffset), int>();
+        var stepEntries = db.AuditEntries.AsNoTracking()
+            .Where(e => e.ObjectType == "person" && e.CorrelationId != null && stepActions.Contains(e.Action) && e.At >= from && e.At < to)
+            .Select(e => new { e.CorrelationId, e.At });
+        await foreach (var e in stepEntries.AsAsyncEnumerable().WithCancellation(ct))
+        {
+            var k = (e.CorrelationId!, AuditChain.Normalize(e.At));
+            loggedSteps[k] = loggedSteps.GetValueOrDefault(k) + 1;
+        }
+        var steps = db.RunSteps.AsNoTracking().Where(x => x.FinishedAt >= from && x.FinishedAt < to).OrderBy(x => x.Id)
+            .Select(x => new { x.Id, x.RunId, x.StepId, x.FinishedAt });
+        await foreach (var x in steps.AsAsyncEnumerable().WithCancellation(ct))
+        {
+            expected++;
+            var k = (x.RunId.ToString("N"), AuditChain.Normalize(x.FinishedAt));
+            if (loggedSteps.TryGetValue(k, out var n) && n > 0)
+            {
+                loggedSteps[k] = n - 1;
+                found++;
+            }
+            else if (missing.Count < 20)
+            {
+                missing.Add($"run {x.RunId:N} step {x.StepId} at {Time(x.FinishedAt)} has no audit entry");
+            }
+        }
         return new(expected, found, missing);
     }
 

@@ -28,14 +28,24 @@ public sealed class RunsListCommand : HandoffCommand<RunsListSettings>
     {
         Guid? person = settings.Person is null ? null : await CliLookup.PersonAsync(runtime, settings.Person, ct);
         var runs = await runtime.Engine.ListRunsAsync(new RunQuery(settings.Status, settings.Workflow, person, null, settings.Limit), ct);
+        var names = await Names(runtime, runs.Select(r => r.PersonId), ct);
         var table = new Table().AddColumns("run", "workflow", "person", "trigger", "status", "step", "created", "error");
         foreach (var r in runs)
         {
-            table.AddRow(r.Id.ToString("N")[..8], $"{r.WorkflowId}@v{r.Version}", r.PersonId.ToString()[..8], Markup.Escape(r.TriggerKey),
+            table.AddRow(r.Id.ToString("N")[..8], $"{r.WorkflowId}@v{r.Version}", Markup.Escape(names.GetValueOrDefault(r.PersonId) ?? r.PersonId.ToString()), Markup.Escape(r.TriggerKey),
                 Status(r.Status), r.StepIndex.ToString(CultureInfo.InvariantCulture), r.CreatedAt.ToString("yyyy-MM-dd HH:mm"), Markup.Escape(r.Error ?? ""));
         }
         Console.Write(table);
         return 0;
+    }
+
+    /// <summary>Display names of people (person ids are time-ordered: their first characters say little).</summary>
+    internal static async Task<Dictionary<Guid, string>> Names(HandoffRuntime runtime, IEnumerable<Guid> ids, CancellationToken ct)
+    {
+        var wanted = ids.Distinct().ToList();
+        await using var db = runtime.Database.CreateContext();
+        return await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToDictionaryAsync(
+            db.People.Where(p => wanted.Contains(p.Id)), p => p.Id, p => p.DisplayName, ct);
     }
 
     internal static string Status(string status) => status switch
@@ -143,11 +153,13 @@ public sealed class ApprovalsListCommand : HandoffCommand<HandoffSettings>
 {
     protected override async Task<int> RunAsync(HandoffRuntime runtime, HandoffSettings settings, CancellationToken ct)
     {
+        var tasks = await runtime.Engine.ListTasksAsync(openOnly: false, ct);
+        var names = await RunsListCommand.Names(runtime, tasks.Select(t => t.PersonId), ct);
         var table = new Table().AddColumns("#", "workflow", "run", "person", "title", "role", "due", "status");
-        foreach (var t in await runtime.Engine.ListTasksAsync(openOnly: false, ct))
+        foreach (var t in tasks)
         {
             var role = t.Escalated && t.EscalateTo is not null ? $"{t.Role} or {t.EscalateTo} (escalated)" : t.Role;
-            table.AddRow(t.Id.ToString(CultureInfo.InvariantCulture), t.WorkflowId, t.RunId.ToString("N")[..8], t.PersonId.ToString()[..8],
+            table.AddRow(t.Id.ToString(CultureInfo.InvariantCulture), t.WorkflowId, t.RunId.ToString("N")[..8], Markup.Escape(names.GetValueOrDefault(t.PersonId) ?? t.PersonId.ToString()),
                 Markup.Escape(t.Title), role, t.DueAt.ToString("yyyy-MM-dd HH:mm"), t.Status + (t.DecidedBy is null ? "" : " by " + t.DecidedBy));
         }
         Console.Write(table);
@@ -198,10 +210,12 @@ public sealed class StagedListCommand : HandoffCommand<HandoffSettings>
 {
     protected override async Task<int> RunAsync(HandoffRuntime runtime, HandoffSettings settings, CancellationToken ct)
     {
+        var staged = await runtime.Engine.ListStagedAsync(heldOnly: false, ct);
+        var names = await RunsListCommand.Names(runtime, staged.Select(s => s.PersonId), ct);
         var table = new Table().AddColumns("#", "system", "operation", "person", "run", "status", "reason");
-        foreach (var s in await runtime.Engine.ListStagedAsync(heldOnly: false, ct))
+        foreach (var s in staged)
         {
-            table.AddRow(s.Id.ToString(CultureInfo.InvariantCulture), s.System, s.Operation, s.PersonId.ToString()[..8], s.RunId.ToString("N")[..8],
+            table.AddRow(s.Id.ToString(CultureInfo.InvariantCulture), s.System, s.Operation, Markup.Escape(names.GetValueOrDefault(s.PersonId) ?? s.PersonId.ToString()), s.RunId.ToString("N")[..8],
                 s.Status + (s.DecidedBy is null ? "" : " by " + s.DecidedBy), Markup.Escape(s.Reason));
         }
         Console.Write(table);
