@@ -89,7 +89,7 @@ public static class WorkflowBenchmark
         var workflows = new WorkflowStore(database.Options, clock, audit, store);
         var nullSource = new NullTargets();
         var engine = new WorkflowEngine(database.Options, clock, audit, store, workflows, keys,
-            ws => nullTargets ? nullSource : new SandboxConnectors(ws, database.Options, clock), new EngineOptions { Workers = 4 });
+            ws => nullTargets ? nullSource : new SandboxConnectors(ws, database.Options, clock), new EngineOptions());
         var proposal = await workflows.ProposeAsync(Onboarding, "bench.yaml", "alice", ct);
         await workflows.ApproveAsync("bench-onboarding", "hector", ct);
         await workflows.ApproveAsync("bench-onboarding", "ivan", ct);

@@ -31,9 +31,17 @@ public static class WorkflowExpressions
     public static string? CheckTemplate(string text, out IReadOnlyList<string> names)
     {
         names = [];
+        if (Templates.TryGetValue(text, out var cached))
+        {
+            names = cached.ReferencedNames;
+            return null;
+        }
         if (!HandoffTemplate.TryParse(text, out var template, out var error))
             return $"template \"{Shorten(text)}\": {error!.Message}";
         names = template!.ReferencedNames;
+        if (Templates.Count >= CacheLimit)
+            Templates.Clear();
+        Templates[text] = template;
         return null;
     }
 

@@ -36,6 +36,12 @@ internal sealed class EngineStepContext(WorkflowEngine engine, ITargetConnectorS
             result = await WorkflowEngine.RetryPipeline(Step.Retry, () => Attempts++)
                 .ExecuteAsync(async token => await connector.ApplyAsync(operation, token), ct);
         }
+        catch (ConnectorException e) when (e.Failure == ConnectorFailure.NotFound && operation.Kind == TargetOperationKind.Delete)
+        {
+            // Deleting what is gone is done: the usual case is our own delete, repeated because the
+            // process died before the step's commit.
+            result = new TargetOperationResult(operation.NativeId, true, new Dictionary<string, object?> { ["already_gone"] = true });
+        }
         finally
         {
             limit.Release();

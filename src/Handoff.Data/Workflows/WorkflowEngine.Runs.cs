@@ -27,7 +27,7 @@ public sealed partial class WorkflowEngine
                 break;
             executed++;
             running.Add(ExecuteClaimedAsync(claimed.Value, ct));
-            if (running.Count >= _options.Workers)
+            if (running.Count >= (_options.Workers ?? (database.Provider == DatabaseProvider.Sqlite ? 1 : 4)))
             {
                 var done = await Task.WhenAny(running);
                 running.Remove(done);
@@ -594,7 +594,9 @@ public sealed partial class WorkflowEngine
             var kind = operation.Kind.ToString().ToLowerInvariant();
             if (countText is not null && int.TryParse(countText, CultureInfo.InvariantCulture, out var maxCount) && wouldBe > maxCount)
                 throw new ThresholdHeldException($"{kind} held: it would be disable/delete number {wouldBe} in {system} within {WorkflowTime.Format(window)} (threshold: {maxCount}); an approver must release it");
-            if (shareText is not null && double.TryParse(shareText, NumberStyles.Float, CultureInfo.InvariantCulture, out var maxShare) && linked > 0
+            // A share of a handful of accounts says nothing (deleting the only account is 100 %): the
+            // share rule applies from ShareMinimum linked accounts on; the count rule always does.
+            if (shareText is not null && double.TryParse(shareText, NumberStyles.Float, CultureInfo.InvariantCulture, out var maxShare) && linked >= ShareMinimum
                 && (double)wouldBe / linked > maxShare)
                 throw new ThresholdHeldException($"{kind} held: {wouldBe} of {linked} linked accounts in {system} ({100.0 * wouldBe / linked:0.#} %) within {WorkflowTime.Format(window)} is above the threshold of {maxShare * 100:0.#} %; an approver must release it");
             db.StagedWrites.Add(new StagedWriteRow
@@ -618,6 +620,9 @@ public sealed partial class WorkflowEngine
     }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _thresholdGates = new();
+
+    /// <summary>Fewest linked accounts for which the share threshold is applied.</summary>
+    public const int ShareMinimum = 10;
 
     internal static ResiliencePipeline RetryPipeline(RetryPolicy policy, Action onRetry) =>
         policy.MaxAttempts <= 1

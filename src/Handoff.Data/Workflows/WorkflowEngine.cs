@@ -22,8 +22,9 @@ public sealed record EngineOptions
     /// <summary>A lease older than this belongs to a worker that died; its run is taken over.</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Runs executed at once by <see cref="WorkflowEngine.RunDueAsync"/>.</summary>
-    public int Workers { get; init; } = 4;
+    /// <summary>Runs executed at once by <see cref="WorkflowEngine.RunDueAsync"/>. Default: 1 on SQLite
+    /// (one writer at a time anyway: more workers only wait on its lock), 4 on PostgreSQL.</summary>
+    public int? Workers { get; init; }
 
     /// <summary>Durable retry rounds (each after the step's in-process attempts) before a run fails.</summary>
     public int MaxRetryRounds { get; init; } = 8;
