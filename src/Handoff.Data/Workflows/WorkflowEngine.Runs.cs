@@ -19,48 +19,58 @@ public sealed partial class WorkflowEngine
     public async Task<int> RunDueAsync(int max, CancellationToken ct)
     {
         var executed = 0;
+        var workers = _options.Workers ?? (database.Provider == DatabaseProvider.Sqlite ? 1 : 4);
         var running = new List<Task>();
         while (executed < max)
         {
-            var claimed = await ClaimAsync(ct);
-            if (claimed is null)
+            var claimed = await ClaimAsync(Math.Min(max - executed, workers * 8), ct);
+            if (claimed.Count == 0)
                 break;
-            executed++;
-            running.Add(ExecuteClaimedAsync(claimed.Value, ct));
-            if (running.Count >= (_options.Workers ?? (database.Provider == DatabaseProvider.Sqlite ? 1 : 4)))
+            foreach (var id in claimed)
             {
-                var done = await Task.WhenAny(running);
-                running.Remove(done);
-                await done;
+                executed++;
+                running.Add(ExecuteClaimedAsync(id, ct));
+                if (running.Count >= workers)
+                {
+                    var done = await Task.WhenAny(running);
+                    running.Remove(done);
+                    await done;
+                }
             }
         }
         await Task.WhenAll(running);
         return executed;
     }
 
-    /// <summary>Claims one due run with a conditional update, so two workers (or nodes) never run it at once.</summary>
-    private async Task<Guid?> ClaimAsync(CancellationToken ct)
+    /// <summary>Claims up to <paramref name="count"/> due runs, each with a conditional update (status and
+    /// lease unchanged since read), so two workers (or nodes) never run the same run at once. Due runs
+    /// are found through the (status, due_at) index; runs whose lease ran out (a dead worker's) too.</summary>
+    private async Task<IReadOnlyList<Guid>> ClaimAsync(int count, CancellationToken ct)
     {
-        while (true)
+        var now = clock.GetUtcNow();
+        await using var db = database.CreateContext();
+        var due = await db.Runs.AsNoTracking()
+            .Where(r => (r.Status == RunStatus.Queued || r.Status == RunStatus.Waiting) && r.DueAt <= now)
+            .OrderBy(r => r.DueAt).Select(r => new { r.Id, r.Status, r.LeaseUntil }).Take(count).ToListAsync(ct);
+        if (due.Count < count)
         {
-            var now = clock.GetUtcNow();
-            await using var db = database.CreateContext();
-            var next = await db.Runs.AsNoTracking()
-                .Where(r => ((r.Status == RunStatus.Queued || r.Status == RunStatus.Waiting) && r.DueAt <= now)
-                    || (r.Status == RunStatus.Running && r.LeaseUntil < now))
-                .OrderBy(r => r.DueAt).Select(r => new { r.Id, r.Status, r.LeaseUntil }).FirstOrDefaultAsync(ct);
-            if (next is null)
-                return null;
-            var claimed = await db.Runs
+            due.AddRange(await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Running && r.LeaseUntil < now)
+                .Select(r => new { r.Id, r.Status, r.LeaseUntil }).Take(count - due.Count).ToListAsync(ct));
+        }
+        var claimed = new List<Guid>(due.Count);
+        foreach (var next in due)
+        {
+            var updated = await db.Runs
                 .Where(r => r.Id == next.Id && r.Status == next.Status && r.LeaseUntil == next.LeaseUntil)
                 .ExecuteUpdateAsync(u => u
                     .SetProperty(r => r.Status, RunStatus.Running)
                     .SetProperty(r => r.LeaseOwner, _options.Node)
                     .SetProperty(r => r.LeaseUntil, now + _options.Lease)
                     .SetProperty(r => r.StartedAt, r => r.StartedAt ?? now), ct);
-            if (claimed == 1)
-                return next.Id;
+            if (updated == 1)
+                claimed.Add(next.Id);
         }
+        return claimed;
     }
 
     private async Task ExecuteClaimedAsync(Guid runId, CancellationToken ct)
