@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
+using System.Text;
+using Microsoft.AspNetCore.WebUtilities;
 using Handoff.Data.Workflows;
 using Handoff.Server.Web.Api;
 using Handoff.Server.Web.Security;
@@ -94,8 +96,12 @@ public static class RunsApi
             var query = RunFilters.Query(status, workflow, null, date);
             http.Response.ContentType = "text/csv; charset=utf-8";
             http.Response.Headers.ContentDisposition = "attachment; filename=\"handoff-runs.csv\"";
-            await using var writer = new StreamWriter(http.Response.Body);
-            await runtime.Engine.ExportCsvAsync(writer, query, ct);
+            // The CSV writer flushes synchronously; Kestrel allows only asynchronous writes, so the
+            // export goes through a buffer that spills to a temporary file when it grows large.
+            await using var buffer = new FileBufferingWriteStream();
+            await using (var writer = new StreamWriter(buffer, new UTF8Encoding(false), 65536, leaveOpen: true))
+                await runtime.Engine.ExportCsvAsync(writer, query, ct);
+            await buffer.DrainBufferAsync(http.Response.Body, ct);
             return Results.Empty;
         }).WithName("ExportRuns").WithSummary("Run history as CSV, one line per step (sensitive values redacted)").RequireAuthorization(Capabilities.RunsExport);
         runs.MapGet("/{id}", async (string id, HandoffRuntime runtime, CancellationToken ct) =>
