@@ -30,6 +30,8 @@ public sealed class WorkflowTests
         await Expect(hector.Locator("#step-laptop [data-input=title] .error")).ToContainTextAsync("frist_name");
         await Expect(hector.Locator("#step-account .error")).ToHaveCountAsync(0);
         await Expect(hector.Locator("#step-work-email .error")).ToHaveCountAsync(0);
+        await hector.Locator("#step-laptop").ScrollIntoViewIfNeededAsync();
+        await hector.ScreenshotAsync(new() { Path = Browser.ScreenshotPath("workflow-editor") });
 
         // Fixed: valid. A step added from the catalogue appears as a card with its inputs.
         await hector.Locator("#step-laptop [data-input=title] input").FillAsync("Laptop for {{ first_name }} {{ last_name }} ({{ department }})");
@@ -62,7 +64,8 @@ public sealed class WorkflowTests
         await Expect(hector.Locator("h2", new() { HasTextString = "Simulation" })).ToContainTextAsync("planned writes");
         await using (var db = browser.Host.Runtime.Database.CreateContext())
             Assert.Equal(0, await db.SandboxObjects.CountAsync(o => o.ObjectClass == "ticket" || o.ObjectClass == "account"));
-        await hector.ScreenshotAsync(new() { Path = Browser.ScreenshotPath("workflow-editor"), FullPage = false });
+        await hector.Locator("#simulation").ScrollIntoViewIfNeededAsync();
+        await hector.ScreenshotAsync(new() { Path = Browser.ScreenshotPath("workflow-simulation") });
 
         await hector.ClickAsync("#propose");
         await Expect(hector.Locator("#version-status")).ToHaveTextAsync("proposed");
