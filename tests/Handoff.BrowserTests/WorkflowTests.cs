@@ -1,7 +1,6 @@
 using Handoff.Data.Workflows;
 using Handoff.Server.Web.Workflows;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
 namespace Handoff.BrowserTests;

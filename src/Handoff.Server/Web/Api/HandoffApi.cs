@@ -12,8 +12,8 @@ using Handoff.Server.Web.Dictionary;
 using Handoff.Server.Web.People;
 using Handoff.Server.Web.Review;
 using Handoff.Server.Web.Runs;
-using Handoff.Server.Web.Workflows;
 using Handoff.Server.Web.Systems;
+using Handoff.Server.Web.Workflows;
 
 namespace Handoff.Server.Web.Api;
 

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Text;
-using Microsoft.AspNetCore.WebUtilities;
 using Handoff.Data.Workflows;
 using Handoff.Server.Web.Api;
 using Handoff.Server.Web.Security;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace Handoff.Server.Web.Runs;
 

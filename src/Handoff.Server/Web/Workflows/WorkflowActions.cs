@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Security.Claims;
 using Handoff.Core.Workflows;
 using Handoff.Core.Workspace;
