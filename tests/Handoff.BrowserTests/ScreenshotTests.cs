@@ -28,6 +28,7 @@ public sealed class ScreenshotTests
         {
             ("/People?state=active", "people", "#people"),
             ("/Systems", "systems", "#hris"),
+            ("/Workflows", "workflows", "#templates"),
             ("/Review", "review", "#quarantine-rows"),
             ("/Admin/Users", "admin-users", "#users"),
         })

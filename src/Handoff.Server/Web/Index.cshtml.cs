@@ -1,5 +1,6 @@
 using Handoff.Data.People;
 using Handoff.Data.Sources;
+using Handoff.Data.Workflows;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 
@@ -14,6 +15,26 @@ public sealed class DashboardModel(HandoffRuntime runtime) : PageModel
     public AttentionCounts Attention { get; private set; } = new(0, 0, 0, 0);
     public IReadOnlyList<SyncRow> Syncs { get; private set; } = [];
     public int ProposedVersions { get; private set; }
+    public int ProposedWorkflows { get; private set; }
+    /// <summary>Today's runs (UTC day) by status, in a fixed order for the chart.</summary>
+    public IReadOnlyDictionary<string, int> RunsToday { get; private set; } = new Dictionary<string, int>();
+    public string Today { get; private set; } = "";
+    public int OpenApprovals { get; private set; }
+    public int HeldWrites { get; private set; }
+
+    /// <summary>completed (with or without errors), failed, waiting, and what is queued or running.</summary>
+    public static async Task<IReadOnlyDictionary<string, int>> RunsTodayAsync(WorkflowOverview overview, DateTimeOffset since, CancellationToken ct)
+    {
+        var counts = await overview.RunCountsSinceAsync(since, ct);
+        return new Dictionary<string, int>
+        {
+            ["completed"] = counts.Of(RunStatus.Completed) + counts.Of(RunStatus.CompletedWithErrors),
+            ["failed"] = counts.Of(RunStatus.Failed),
+            ["waiting"] = counts.Of(RunStatus.Waiting),
+            ["in progress"] = counts.Of(RunStatus.Queued) + counts.Of(RunStatus.Running),
+            ["canceled"] = counts.Of(RunStatus.Canceled),
+        };
+    }
 
     public async Task OnGetAsync(CancellationToken ct)
     {
@@ -24,5 +45,11 @@ public sealed class DashboardModel(HandoffRuntime runtime) : PageModel
         Syncs = await sources.RecentSyncsAsync(10, ct);
         await using var db = runtime.Database.CreateContext();
         ProposedVersions = await db.DictionaryVersions.CountAsync(v => v.Status == "proposed", ct);
+        ProposedWorkflows = await db.WorkflowVersions.CountAsync(v => v.Status == WorkflowVersionStatus.Proposed || v.Status == WorkflowVersionStatus.Approved, ct);
+        var overview = new WorkflowOverview(runtime.Database);
+        var today = runtime.Clock.GetUtcNow().UtcDateTime.Date;
+        Today = today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        RunsToday = await RunsTodayAsync(overview, new DateTimeOffset(today, TimeSpan.Zero), ct);
+        (OpenApprovals, HeldWrites) = await overview.NeedsActionAsync(ct);
     }
 }

@@ -61,4 +61,45 @@ public sealed class ApiTests
         var openapi = await client.GetStringAsync("/openapi/v1.json");
         Assert.Contains("/api/people/{reference}", openapi);
     }
+
+    [Fact]
+    public async Task Workflows_are_validated_simulated_proposed_and_signed_through_the_api()
+    {
+        await using var host = await WebTestHost.StartAsync(TestDatabases.Sqlite);
+        using var hector = host.Client();
+        await WebTestHost.SignInAsync(hector, "hector");
+        var templates = await hector.GetFromJsonAsync<JsonElement>("/api/workflows/templates");
+        var yaml = templates.EnumerateArray().Single(t => t.GetProperty("name").GetString() == "pre-hire").GetProperty("yaml").GetString()!;
+
+        // An unknown field: the error names its line and the field.
+        var bad = await hector.PostAsJsonAsync("/api/workflows/validation", new { yaml = yaml.Replace("{{ job_title }}", "{{ job_titel }}", StringComparison.Ordinal) });
+        var check = await bad.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.False(check.GetProperty("valid").GetBoolean());
+        var error = check.GetProperty("errors").EnumerateArray().First();
+        Assert.Contains("job_titel", error.GetProperty("message").GetString());
+        Assert.True(error.GetProperty("line").GetInt32() > 1);
+
+        var simulation = await (await hector.PostAsJsonAsync("/api/workflows/simulation", new { yaml, mode = "generated", count = 5 })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(5, simulation.GetProperty("people").GetInt32());
+        Assert.True(simulation.GetProperty("writes").GetInt32() > 0);
+
+        var proposed = await hector.PostAsJsonAsync("/api/workflows/versions", new { yaml });
+        Assert.Equal(HttpStatusCode.Created, proposed.StatusCode);
+        // The author's own signature does not count (409 with the store's reason).
+        var own = await hector.PostAsync("/api/workflows/versions/pre-hire@v1/approvals", null);
+        Assert.Equal(HttpStatusCode.Conflict, own.StatusCode);
+        Assert.Contains("authored", await own.Content.ReadAsStringAsync());
+
+        using var olga = host.Client();
+        await WebTestHost.SignInAsync(olga, "olga");
+        // An it_operator may not sign at all (no workflows.approve).
+        Assert.Equal(HttpStatusCode.Forbidden, (await olga.PostAsync("/api/workflows/versions/pre-hire@v1/approvals", null)).StatusCode);
+        var version = await olga.GetFromJsonAsync<JsonElement>("/api/workflows/versions/pre-hire@v1");
+        Assert.Equal("proposed", version.GetProperty("version").GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await olga.GetAsync("/api/workflows/versions/no-such@v9")).StatusCode);
+        Assert.Empty((await olga.GetFromJsonAsync<JsonElement>("/api/runs/")).EnumerateArray());
+        var openapi = await olga.GetStringAsync("/openapi/v1.json");
+        foreach (var path in new[] { "/api/workflows/versions/{reference}/approvals", "/api/runs/{id}/retry", "/api/approvals/{id}/decision", "/api/staged/{id}/decision" })
+            Assert.Contains(path, openapi);
+    }
 }

@@ -3,6 +3,7 @@ using Handoff.Data.Accounts;
 using Handoff.Data.People;
 using Handoff.Data.Security;
 using Handoff.Data.Sources;
+using Handoff.Data.Workflows;
 using Handoff.Data.Workspace;
 using Handoff.Server.Web.Account;
 using Handoff.Server.Web.Admin;
@@ -10,7 +11,9 @@ using Handoff.Server.Web.Audit;
 using Handoff.Server.Web.Dictionary;
 using Handoff.Server.Web.People;
 using Handoff.Server.Web.Review;
+using Handoff.Server.Web.Runs;
 using Handoff.Server.Web.Systems;
+using Handoff.Server.Web.Workflows;
 
 namespace Handoff.Server.Web.Api;
 
@@ -35,14 +38,25 @@ public static class HandoffApi
             people = await new PeopleDirectory(runtime.Database).CountByStateAsync(ct),
             attention = await new SourceOverview(runtime.Database).AttentionAsync(ct),
             recent_syncs = (await new SourceOverview(runtime.Database).RecentSyncsAsync(10, ct)).Select(SystemsApi.Sync),
-        })).WithName("Dashboard").WithSummary("People by lifecycle state, what needs action, recent syncs").WithTags("Dashboard");
+            runs_today = await DashboardModel.RunsTodayAsync(new WorkflowOverview(runtime.Database),
+                new DateTimeOffset(runtime.Clock.GetUtcNow().UtcDateTime.Date, TimeSpan.Zero), ct),
+            workflow_attention = await WorkflowAttentionAsync(runtime, ct),
+        })).WithName("Dashboard").WithSummary("People by lifecycle state, today's runs, what needs action, recent syncs").WithTags("Dashboard");
         api.MapPeopleApi();
         api.MapDictionaryApi();
         api.MapSystemsApi();
+        api.MapWorkflowsApi();
+        api.MapRunsApi();
         api.MapReviewApi();
         api.MapAuditApi();
         api.MapAdminApi();
         return app;
+    }
+
+    private static async Task<object> WorkflowAttentionAsync(HandoffRuntime runtime, CancellationToken ct)
+    {
+        var (approvals, held) = await new WorkflowOverview(runtime.Database).NeedsActionAsync(ct);
+        return new { open_approvals = approvals, held_writes = held };
     }
 
     /// <summary>The signed-in user's name (the charter member id for approvals), or <c>token:ID</c>.</summary>
@@ -66,7 +80,11 @@ public static class HandoffApi
         {
             return Results.Problem(title: "invalid", detail: string.Join("\n", e.Errors), statusCode: 400);
         }
-        catch (Exception e) when (e is WorkspaceStateException or ApprovalRefusedException or ReviewException or ApiTokenException or AccountException
+        catch (Exception e) when (e is WorkflowStateException && e.Message.StartsWith("no ", StringComparison.Ordinal))
+        {
+            return Results.Problem(title: "not found", detail: e.Message, statusCode: 404);
+        }
+        catch (Exception e) when (e is WorkspaceStateException or ApprovalRefusedException or WorkflowStateException or ReviewException or ApiTokenException or AccountException
             or Core.Sources.SourceFormatException)
         {
             return Results.Problem(title: "refused", detail: e.Message, statusCode: 409);

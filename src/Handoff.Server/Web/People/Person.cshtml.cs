@@ -1,4 +1,5 @@
 using Handoff.Data.People;
+using Handoff.Data.Workflows;
 using Handoff.Server.Web.Api;
 using Handoff.Server.Web.Security;
 using Microsoft.AspNetCore.Authorization;
@@ -13,6 +14,9 @@ public sealed class PersonModel(HandoffRuntime runtime) : PageModel
 {
     public PersonDetail Person { get; private set; } = null!;
     public bool CanReport { get; private set; }
+    public IReadOnlyList<RunRow> Runs { get; private set; } = [];
+    public IReadOnlyList<AccountLinkRow> Accounts { get; private set; } = [];
+    public bool CanSeeRuns { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {
@@ -26,6 +30,10 @@ public sealed class PersonModel(HandoffRuntime runtime) : PageModel
             return NotFound();
         }
         CanReport = User.HasCapability(Capabilities.PeopleReport);
+        CanSeeRuns = User.HasCapability(Capabilities.RunsRead);
+        if (CanSeeRuns)
+            Runs = await runtime.Engine.ListRunsAsync(new RunQuery(PersonId: Person.Id, Limit: 50), ct);
+        Accounts = await new WorkflowOverview(runtime.Database).AccountLinksAsync(Person.Id, ct);
         return Page();
     }
 }

@@ -24,6 +24,20 @@ public static class Capabilities
     public const string ReviewRead = "review.read";
     public const string ReviewResolve = "review.resolve";
     public const string QuarantineRetry = "quarantine.retry";
+    public const string WorkflowsRead = "workflows.read";
+    public const string WorkflowsPropose = "workflows.propose";
+    public const string WorkflowsApproveHr = "workflows.approve.hr";
+    public const string WorkflowsApproveIt = "workflows.approve.it";
+    /// <summary>Either side's approval of a workflow version; the charter and the side capability decide the rest.</summary>
+    public const string WorkflowsApprove = "workflows.approve";
+    /// <summary>Activate or retire a version; a version that widens permissions also needs the it_admin role.</summary>
+    public const string WorkflowsActivate = "workflows.activate";
+    public const string RunsRead = "runs.read";
+    public const string RunsStart = "runs.start";
+    public const string RunsOperate = "runs.operate";
+    public const string RunsExport = "runs.export";
+    public const string ApprovalsDecide = "approvals.decide";
+    public const string StagedDecide = "staged.decide";
     public const string AuditRead = "audit.read";
     public const string AuditExport = "audit.export";
     public const string AdminUsers = "admin.users";
@@ -50,6 +64,18 @@ public static class Capabilities
         [ReviewRead] = [HrA, HrO, ItA, ItO, Aud],
         [ReviewResolve] = [HrA, HrO],
         [QuarantineRetry] = [HrA, ItA, ItO],
+        [WorkflowsRead] = [HrA, HrO, ItA, ItO, Aud, View],
+        [WorkflowsPropose] = [HrA, HrO, ItA],
+        [WorkflowsApproveHr] = [HrA, HrO],
+        [WorkflowsApproveIt] = [ItA],
+        [WorkflowsApprove] = [HrA, HrO, ItA],
+        [WorkflowsActivate] = [HrA, ItA],
+        [RunsRead] = [HrA, HrO, ItA, ItO, Aud, View],
+        [RunsStart] = [HrA, HrO, ItA, ItO],
+        [RunsOperate] = [HrA, ItA, ItO],
+        [RunsExport] = [HrA, ItA, Aud],
+        [ApprovalsDecide] = [HrA, HrO, ItA, ItO],
+        [StagedDecide] = [HrA, HrO, ItA],
         [AuditRead] = [HrA, ItA, Aud],
         [AuditExport] = [HrA, ItA, Aud],
         [AdminUsers] = [HrA, ItA],
