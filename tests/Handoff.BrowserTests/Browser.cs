@@ -59,9 +59,14 @@ public sealed class Browser : IAsyncDisposable
         return page;
     }
 
+    /// <summary>Where screenshots go: <c>.handoff-test/screenshots</c> (ignored by git) on every run, so a
+    /// test run leaves the working tree clean; <c>HANDOFF_SCREENSHOTS=docs/screenshots ./scripts/test</c>
+    /// refreshes the ones the README shows.</summary>
     public static string ScreenshotPath(string name)
     {
-        var dir = Path.Combine(Repository.Root, "docs", "screenshots");
+        var dir = Environment.GetEnvironmentVariable("HANDOFF_SCREENSHOTS") is { Length: > 0 } chosen
+            ? Path.GetFullPath(chosen, Repository.Root)
+            : Path.Combine(Repository.Root, ".handoff-test", "screenshots");
         Directory.CreateDirectory(dir);
         return Path.Combine(dir, name + ".png");
     }
