@@ -80,6 +80,7 @@ dbnosync
 index objectClass eq
 index uid,cn,mail,employeeNumber,member eq
 overlay ppolicy
+ppolicy_default "cn=default,ou=policies,$BASE"
 CONF
   run_server
   ldapadd -x -H "$URI" -D "$ROOTDN" -y "$DIR/password" >/dev/null <<LDIF
@@ -96,6 +97,17 @@ ou: people
 dn: ou=groups,$BASE
 objectClass: organizationalUnit
 ou: groups
+
+dn: ou=policies,$BASE
+objectClass: organizationalUnit
+ou: policies
+
+dn: cn=default,ou=policies,$BASE
+objectClass: device
+objectClass: pwdPolicy
+cn: default
+pwdAttribute: userPassword
+pwdLockout: TRUE
 LDIF
   echo "slapd: ready on $URI and ldaps://127.0.0.1:$LDAPS_PORT/ (pid $(cat "$DIR/slapd.pid"), data $DIR)"
   ;;
