@@ -102,7 +102,8 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
         var entry = (await SearchAsync(subschema, "(objectClass=subschema)", SearchScope.Base, ["objectClasses", "attributeTypes"], ct)).FirstOrDefault()
             ?? throw new ConnectorException(SystemId, ConnectorFailure.NotFound, $"subschema entry {subschema} not found");
         var schema = LdapSchema.Parse(entry.All("objectClasses"), entry.All("attributeTypes"));
-        var aux = Ad ? Array.Empty<string>() : ["shadowAccount", "posixAccount"];
+        // AD's subschema does not list a class's system auxiliaries: securityPrincipal carries sAMAccountName
+        string[] aux = Ad ? ["securityPrincipal", "mailRecipient"] : ["shadowAccount", "posixAccount"];
         var account = schema.ClassAttributes(AccountClass, aux, _twin);
         if (account.Count == 0)
             throw new ConnectorException(SystemId, ConnectorFailure.SchemaViolation, $"the server's schema has no object class {AccountClass}");
@@ -283,6 +284,9 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
             return null;
         }
         problems.AddRange(_twin.UsernameProblems(username));
+        // Samba compares filter values as C strings: an anchor with NUL would match other people's
+        if (Ad && op.Anchor is { } anchor && anchor.Contains('\0', StringComparison.Ordinal))
+            problems.Add($"{AnchorAttribute} must not contain a NUL character in Active Directory");
         var given = SandboxValues.Text(op[AccountAttributes.GivenName]);
         var surname = SandboxValues.Text(op[AccountAttributes.Surname]);
         var display = SandboxValues.Text(op[AccountAttributes.DisplayName]) is { Length: > 0 } d ? d
@@ -369,10 +373,10 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
     {
         // An add that finds its own entry (same anchor) counts as done: the process may have died
         // between the add and the commit of the step.
-        if (op.Anchor is { } anchor && await FindByAnchorAsync(anchor, ct) is { } mine)
-            return new TargetOperationResult(mine.Dn, true, Outputs(mine));
         var problems = new List<string>();
         var plan = PlanCreate(op, problems);
+        if (plan is not null && op.Anchor is { } anchor && await FindByAnchorAsync(anchor, ct) is { } mine)
+            return new TargetOperationResult(mine.Dn, true, Outputs(mine));
         if (plan is null)
             throw new ConnectorException(SystemId, ConnectorFailure.SchemaViolation, string.Join("; ", problems));
         if (await FindByUsernameAsync(plan.Username, ct) is { } holder)
@@ -412,8 +416,10 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
             await SetEnabledAsync(plan.Dn, true, ct);
         if (plan.Groups.Count > 0)
             await AddToGroupsAsync(plan.Dn, plan.Groups, ct);
+        // the DN as the server spells it (AD upper-cases attribute names): the same string a later
+        // anchor lookup returns, so a retried create reports the same native id
         var created = await ReadEntryAsync(plan.Dn, [UsernameAttribute, "userPrincipalName"], ct);
-        return TargetOperationResult.Done(plan.Dn, created is null ? new Dictionary<string, object?> { ["native_id"] = plan.Dn } : Outputs(created));
+        return TargetOperationResult.Done(created?.Dn ?? plan.Dn, created is null ? new Dictionary<string, object?> { ["native_id"] = plan.Dn } : Outputs(created));
     }
 
     private async Task<TargetOperationResult> UpdateAsync(string dn, TargetOperation op, CancellationToken ct)
@@ -576,7 +582,7 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
         {
             // moved already (the process died before the step's commit): the entry is at its new place
             if (await ReadEntryAsync(target, [UsernameAttribute, "userPrincipalName"], ct) is { } there)
-                return new TargetOperationResult(target, true, Outputs(there));
+                return new TargetOperationResult(there.Dn, true, Outputs(there));
             throw new ConnectorException(SystemId, ConnectorFailure.NotFound, $"no entry {dn} in {SystemId}");
         }
         if (Normalize(currentParent) == Normalize(parent))
@@ -584,7 +590,7 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
         await EnsureContainerAsync(parent, ct);
         var newDn = await RenameAsync(dn, rdn, parent, ct);
         var after = await ReadEntryAsync(newDn, [UsernameAttribute, "userPrincipalName"], ct);
-        return TargetOperationResult.Done(newDn, after is null ? null : Outputs(after));
+        return TargetOperationResult.Done(after?.Dn ?? newDn, after is null ? null : Outputs(after));
     }
 
     /// <summary>modify DN; OpenLDAP group members are renamed with it (AD does that itself).</summary>
@@ -686,13 +692,20 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
 
     private async Task<TargetOperationResult> SetPasswordAsync(string dn, string password, CancellationToken ct)
     {
-        var entry = await RequireEntryAsync(dn, [UsernameAttribute], ct);
+        var entry = await RequireEntryAsync(dn, [UsernameAttribute, "pwdAccountLockedTime"], ct);
         if (Ad && _twin.PasswordProblems(password, new SandboxAccount { Username = entry.First(UsernameAttribute) }).ToList() is { Count: > 0 } bad)
             throw new ConnectorException(SystemId, ConnectorFailure.SchemaViolation, string.Join("; ", bad));
         var modify = Ad
             ? new ModifyRequest(dn, DirectoryAttributeOperation.Replace, "unicodePwd", UnicodePwd(password))
             : new ModifyRequest(dn, DirectoryAttributeOperation.Replace, "userPassword", Ssha(password));
         await CallAsync($"set the password of {dn}", c => LdapConnectionPool.SendAsync(c, modify), ct);
+        if (!Ad && entry.First("pwdAccountLockedTime") is { } lockedAt
+            && (await ReadEntryAsync(dn, ["pwdAccountLockedTime"], ct))?.First("pwdAccountLockedTime") is null)
+        {
+            // ppolicy unlocks an account whose password changes: a disabled account stays disabled
+            var relock = new ModifyRequest(dn, DirectoryAttributeOperation.Replace, "pwdAccountLockedTime", lockedAt);
+            await CallAsync($"keep {dn} disabled", c => LdapConnectionPool.SendAsync(c, relock), ct);
+        }
         return TargetOperationResult.Done(dn);
     }
 
@@ -725,8 +738,9 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
     private async Task<LdapEntry?> FindByUsernameAsync(string username, CancellationToken ct) =>
         (await SearchAsync(Settings.BaseDn, $"(&{AccountFilter}{LdapText.Equal(UsernameAttribute, username)})", SearchScope.Subtree, ["1.1"], ct, sizeLimit: 1)).FirstOrDefault();
 
+    /// <summary>A group by name under <c>group_ou</c> (groups elsewhere are not Handoff's to manage).</summary>
     private async Task<LdapEntry?> FindGroupAsync(string name, CancellationToken ct) =>
-        (await SearchAsync(Settings.BaseDn, $"(&(objectClass={GroupClass}){LdapText.Equal("cn", name)})", SearchScope.Subtree, ["cn"], ct, sizeLimit: 1)).FirstOrDefault();
+        (await SearchAsync(GroupDn, $"(&(objectClass={GroupClass}){LdapText.Equal("cn", name)})", SearchScope.Subtree, ["cn"], ct, sizeLimit: 1)).FirstOrDefault();
 
     private Task<List<LdapEntry>> GroupsOfAsync(string dn, CancellationToken ct) =>
         SearchAsync(Settings.BaseDn, $"(&(objectClass={GroupClass}){LdapText.Equal("member", dn)})", SearchScope.Subtree, ["cn"], ct);

@@ -86,7 +86,7 @@ public sealed partial class LdapSchema
             var type = _attributes.GetValueOrDefault(a);
             var known = twin?.Attribute(a);
             var name = type?.Name ?? a;
-            return new TargetAttribute(name, TypeOf(type), must.Contains(a), !(type?.SingleValued ?? false),
+            return new TargetAttribute(name, TypeOf(type), must.Contains(a) || (known?.Required ?? false), !(type?.SingleValued ?? false),
                 known?.Unique ?? false, known?.MaxLength ?? type?.Length);
         })];
     }

@@ -14,8 +14,8 @@ namespace Handoff.IntegrationTests.Workflows;
 public sealed partial class PreHireIntoSlapdTests
 {
     private const string PreHire = """
-        id: pre-hire-ldap
-        name: Pre-hire into OpenLDAP
+        id: pre-hire
+        name: Pre-hire into OpenLDAP (the dictionary lets workflow pre-hire write work_email)
         trigger: { manual: true }
         permissions:
           read: [employee_id, first_name, last_name, department, job_title, work_email]
@@ -63,12 +63,12 @@ public sealed partial class PreHireIntoSlapdTests
         await workflows.ActivateAsync($"{proposal.WorkflowId}@v{proposal.Version}", "tara", default);
         var person = (await spine.PersonByKeyAsync("employee_id", employeeId)).Row.Id;
 
-        await engine.StartManualAsync("pre-hire-ldap", person, null, 1, "alice", default);
+        await engine.StartManualAsync("pre-hire", person, null, 1, "alice", default);
         for (var i = 0; i < 5; i++)
             await engine.TickAsync(default);
 
         await using var db = spine.Db();
-        var run = await db.Runs.AsNoTracking().SingleAsync(r => r.WorkflowId == "pre-hire-ldap");
+        var run = await db.Runs.AsNoTracking().SingleAsync(r => r.WorkflowId == "pre-hire");
         var steps = await db.RunSteps.AsNoTracking().Where(s => s.RunId == run.Id).ToListAsync();
         Assert.True(run.Status == RunStatus.Completed, $"run {run.Status}: {string.Join("; ", steps.Select(s => $"{s.StepId} {s.Status} {s.Error}"))}");
 

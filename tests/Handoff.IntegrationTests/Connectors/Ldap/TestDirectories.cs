@@ -57,7 +57,7 @@ public sealed record TestDirectory(string Dialect, string Prefix)
         using var c = Bind(BindDn, Password);
         try
         {
-            var response = (SearchResponse)c.SendRequest(new SearchRequest(dn, "(objectClass=*)", SearchScope.Base, attributes.Length == 0 ? ["*"] : attributes));
+            var response = (SearchResponse)c.SendRequest(new SearchRequest(dn, "(objectClass=*)", SearchScope.Base, attributes.Length == 0 ? ["*", "+"] : attributes));
             if (response.Entries.Count == 0)
                 return null;
             var entry = response.Entries[0];
