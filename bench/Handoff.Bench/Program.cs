@@ -3,6 +3,9 @@ using Handoff.Bench;
 
 // Ingestion benchmark: initial import and re-syncs of the generated Acme HRIS file, per size and
 // provider. See bench/README.md for what each figure means.
+if (args.Length > 0 && args[0] == "ldap")
+    return await LdapBenchmark.RunAsync(args[1..]);
+
 var options = BenchOptions.Parse(args);
 if (options is null)
 {

@@ -49,10 +49,11 @@ internal sealed class LdapConnectionPool(LdapSettings settings, string systemId)
         }
     }
 
+    /// <summary>Sends one request on a borrowed connection. Synchronous underneath, on a pool thread:
+    /// on Linux the library's Begin/EndSendRequest polls for the answer, which costs tens of
+    /// milliseconds a request; concurrency comes from the pool's several connections instead.</summary>
     public static Task<DirectoryResponse> SendAsync(LdapConnection connection, DirectoryRequest request) =>
-        Task.Factory.FromAsync(
-            (callback, state) => connection.BeginSendRequest(request, PartialResultProcessing.NoPartialResultSupport, callback, state),
-            connection.EndSendRequest, null);
+        Task.Run(() => connection.SendRequest(request));
 
     private LdapConnection Open()
     {

@@ -36,6 +36,9 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
     private readonly LdapConnectionPool _pool;
     private readonly AccountDialect _twin;
 
+    /// <summary>Containers seen to exist (a deleted OU makes the add fail with NotFound, which says so).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _containers = new();
+
     public LdapConnector(string systemId, LdapSettings settings)
     {
         SystemId = systemId;
@@ -375,11 +378,16 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
         // between the add and the commit of the step.
         var problems = new List<string>();
         var plan = PlanCreate(op, problems);
-        if (plan is not null && op.Anchor is { } anchor && await FindByAnchorAsync(anchor, ct) is { } mine)
-            return new TargetOperationResult(mine.Dn, true, Outputs(mine));
         if (plan is null)
             throw new ConnectorException(SystemId, ConnectorFailure.SchemaViolation, string.Join("; ", problems));
-        if (await FindByUsernameAsync(plan.Username, ct) is { } holder)
+        // one search for both: our own earlier entry (the anchor) and someone else's username
+        var filter = op.Anchor is { } anchor
+            ? $"(&{AccountFilter}(|{LdapText.Equal(AnchorAttribute, anchor)}{LdapText.Equal(UsernameAttribute, plan.Username)}))"
+            : $"(&{AccountFilter}{LdapText.Equal(UsernameAttribute, plan.Username)})";
+        var found = await SearchAsync(Settings.BaseDn, filter, SearchScope.Subtree, [UsernameAttribute, "userPrincipalName", AnchorAttribute], ct, sizeLimit: 2);
+        if (op.Anchor is not null && await MineAsync(op.Anchor, plan.Username, found, ct) is { } mine)
+            return new TargetOperationResult(mine.Dn, true, Outputs(mine));
+        if (found.FirstOrDefault() is { } holder)
             throw new ConnectorException(SystemId, ConnectorFailure.Conflict, $"{UsernameAttribute} \"{plan.Username}\" is already taken by {holder.Dn}");
         if (plan.Manager is { } manager)
             plan.Attributes["manager"] = [await ResolveManagerAsync(manager, ct)];
@@ -416,15 +424,18 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
             await SetEnabledAsync(plan.Dn, true, ct);
         if (plan.Groups.Count > 0)
             await AddToGroupsAsync(plan.Dn, plan.Groups, ct);
-        // the DN as the server spells it (AD upper-cases attribute names): the same string a later
-        // anchor lookup returns, so a retried create reports the same native id
+        // the DN as the server spells it (AD upper-cases attribute names, slapd re-escapes values as
+        // \XX): the same string a later anchor lookup or a read returns, so the link row, a retried
+        // create and reconciliation all name the entry alike
         var created = await ReadEntryAsync(plan.Dn, [UsernameAttribute, "userPrincipalName"], ct);
-        return TargetOperationResult.Done(created?.Dn ?? plan.Dn, created is null ? new Dictionary<string, object?> { ["native_id"] = plan.Dn } : Outputs(created));
+        return TargetOperationResult.Done(created?.Dn ?? plan.Dn, created is not null ? Outputs(created)
+            : new Dictionary<string, object?> { ["native_id"] = plan.Dn, [AccountAttributes.Username] = plan.Username });
     }
 
     private async Task<TargetOperationResult> UpdateAsync(string dn, TargetOperation op, CancellationToken ct)
     {
-        var entry = await RequireEntryAsync(dn, ["*", "userAccountControl", "pwdAccountLockedTime"], ct);
+        string[] reading = [.. op.Attributes.Keys.Select(k => _twin.NativeNameOf(k) ?? k), UsernameAttribute, "userPrincipalName"];
+        var entry = await RequireEntryAsync(dn, reading, ct);
         var modify = new ModifyRequest(dn);
         var wrote = false;
         string? rename = null;
@@ -492,8 +503,8 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
             wrote |= !moved.AlreadyApplied;
             newDn = moved.NativeId ?? newDn;
         }
-        var after = await ReadEntryAsync(newDn, [UsernameAttribute, "userPrincipalName"], ct);
-        return new TargetOperationResult(newDn, !wrote, after is null ? new Dictionary<string, object?>() : Outputs(after));
+        var after = newDn == dn && !op.Attributes.ContainsKey(AccountAttributes.Username) ? entry : await ReadEntryAsync(newDn, [UsernameAttribute, "userPrincipalName"], ct);
+        return new TargetOperationResult(after?.Dn ?? newDn, !wrote, after is null ? new Dictionary<string, object?>() : Outputs(after));
     }
 
     /// <summary>Adds a replace (or delete) to the request when the value differs from the entry's.</summary>
@@ -735,6 +746,18 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
         (await SearchAsync(Settings.BaseDn, $"(&{AccountFilter}{LdapText.Equal(AnchorAttribute, anchor)})", SearchScope.Subtree,
             [UsernameAttribute, "userPrincipalName", AnchorAttribute], ct, sizeLimit: 2)).FirstOrDefault();
 
+    /// <summary>Which of the entries found by anchor-or-username is ours: one with the anchor; or
+    /// one that matched although its username differs (the server's matching rule found the anchor,
+    /// e.g. ignoring insignificant spaces); when unsure, the server is asked by anchor alone.</summary>
+    private async Task<LdapEntry?> MineAsync(string anchor, string username, List<LdapEntry> candidates, CancellationToken ct)
+    {
+        if (candidates.FirstOrDefault(c => c.Has(AnchorAttribute, anchor)) is { } exact)
+            return exact;
+        if (candidates.FirstOrDefault(c => !c.Has(UsernameAttribute, username)) is { } byAnchor)
+            return byAnchor;
+        return candidates.Count > 0 ? await FindByAnchorAsync(anchor, ct) : null;
+    }
+
     private async Task<LdapEntry?> FindByUsernameAsync(string username, CancellationToken ct) =>
         (await SearchAsync(Settings.BaseDn, $"(&{AccountFilter}{LdapText.Equal(UsernameAttribute, username)})", SearchScope.Subtree, ["1.1"], ct, sizeLimit: 1)).FirstOrDefault();
 
@@ -761,8 +784,13 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
     /// <summary>Creates the OUs missing on the way down to <paramref name="dn"/> (under the base DN).</summary>
     private async Task EnsureContainerAsync(string dn, CancellationToken ct)
     {
-        if (Normalize(dn) == Normalize(Settings.BaseDn) || await ReadEntryAsync(dn, ["1.1"], ct) is not null)
+        if (Normalize(dn) == Normalize(Settings.BaseDn) || _containers.ContainsKey(Normalize(dn)))
             return;
+        if (await ReadEntryAsync(dn, ["1.1"], ct) is not null)
+        {
+            _containers[Normalize(dn)] = true;
+            return;
+        }
         if (!Settings.CreateContainers)
             throw new ConnectorException(SystemId, ConnectorFailure.NotFound, $"container {dn} does not exist (create_containers is off)");
         var (rdn, parent) = LdapText.SplitFirst(dn);
