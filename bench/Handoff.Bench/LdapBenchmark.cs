@@ -36,8 +36,13 @@ public static class LdapBenchmark
 
         var system = new SystemDefinition("bench", "bench", SystemKind.Directory, "ldap", SystemOwner.It, new Dictionary<string, string>
         {
-            ["url"] = url, ["base_dn"] = baseDn, ["bind_dn"] = bindDn, ["password_env"] = passwordEnv, ["dialect"] = dialect,
-            ["people_ou"] = $"ou=bench-handoff-{run}", ["group_ou"] = $"ou=bench-groups-{run}",
+            ["url"] = url,
+            ["base_dn"] = baseDn,
+            ["bind_dn"] = bindDn,
+            ["password_env"] = passwordEnv,
+            ["dialect"] = dialect,
+            ["people_ou"] = $"ou=bench-handoff-{run}",
+            ["group_ou"] = $"ou=bench-groups-{run}",
             ["max_concurrency"] = concurrency.ToString(CultureInfo.InvariantCulture),
         });
         using var ldap = new LdapConnector("bench", LdapSettings.From(system));
