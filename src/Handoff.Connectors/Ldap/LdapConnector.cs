@@ -427,7 +427,8 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
         // the DN as the server spells it (AD upper-cases attribute names, slapd re-escapes values as
         // \XX): the same string a later anchor lookup or a read returns, so the link row, a retried
         // create and reconciliation all name the entry alike
-        var created = await ReadEntryAsync(plan.Dn, [UsernameAttribute, "userPrincipalName"], ct);
+        // (slapd keeps a DN without escapes as it was sent: no need to ask)
+        var created = Ad || plan.Dn.Contains('\\', StringComparison.Ordinal) ? await ReadEntryAsync(plan.Dn, [UsernameAttribute, "userPrincipalName"], ct) : null;
         return TargetOperationResult.Done(created?.Dn ?? plan.Dn, created is not null ? Outputs(created)
             : new Dictionary<string, object?> { ["native_id"] = plan.Dn, [AccountAttributes.Username] = plan.Username });
     }
