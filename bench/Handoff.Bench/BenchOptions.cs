@@ -72,7 +72,7 @@ public sealed record BenchOptions(
     }
 
     /// <summary>The folder holding Handoff.slnx, looked for above the current directory, then above the binary.</summary>
-    private static string RepositoryRoot()
+    public static string RepositoryRoot()
     {
         foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
         {

@@ -5,6 +5,8 @@ using Handoff.Bench;
 // provider. See bench/README.md for what each figure means.
 if (args.Length > 0 && args[0] == "workflows")
     return await WorkflowBench.MainAsync(args[1..]);
+if (args.Length > 0 && args[0] == "ldap")
+    return await LdapBenchmark.RunAsync(args[1..]);
 
 var options = BenchOptions.Parse(args);
 if (options is null)

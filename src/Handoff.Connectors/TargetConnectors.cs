@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using Handoff.Connectors.Ldap;
 using Handoff.Connectors.Sandbox;
 using Handoff.Core.Connectors;
 using Handoff.Core.Workspace;
@@ -5,18 +7,37 @@ using Handoff.Data;
 
 namespace Handoff.Connectors;
 
-/// <summary>Builds the target connectors of a workspace's systems (today: the sandbox twins; the real
-/// LDAP/AD, SCIM, HTTP and mail connectors join here).</summary>
+/// <summary>Builds the target connectors of a workspace's systems: the sandbox twins and the real
+/// LDAP / Active Directory connector (SCIM, HTTP and mail join here).</summary>
 public static class TargetConnectors
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
-    public static ITargetConnectorSource For(WorkspaceDefinition workspace, DatabaseOptions database, TimeProvider clock) =>
-        new Combined(new SandboxConnectors(workspace, database, clock),
-            workspace.Systems.Where(s => s.Connector == "http").ToDictionary(s => s.Id, ITargetConnector (s) => new Http.HttpConnector(s, Http, clock)));
+    /// <summary>LDAP connectors live as long as the process: the engine asks for the workspace's
+    /// connectors once per run, and a connector's pooled connections should outlive the run. One
+    /// per system and settings, so a changed config gets a new connector.</summary>
+    private static readonly ConcurrentDictionary<(string System, LdapSettings Settings), LdapConnector> Directories = new();
 
-    private sealed class Combined(ITargetConnectorSource sandbox, IReadOnlyDictionary<string, ITargetConnector> others) : ITargetConnectorSource
+    public static ITargetConnectorSource For(WorkspaceDefinition workspace, DatabaseOptions database, TimeProvider clock) =>
+        new WorkspaceConnectors(workspace, new SandboxConnectors(workspace, database, clock), clock);
+
+    /// <summary>The connector of a <c>connector: ldap</c> system (shared with every other caller for the same settings).</summary>
+    public static LdapConnector Ldap(SystemDefinition system) =>
+        Directories.GetOrAdd((system.Id, LdapSettings.From(system)), key => new LdapConnector(key.System, key.Settings));
+
+    private sealed class WorkspaceConnectors : ITargetConnectorSource
     {
-        public ITargetConnector? Find(string systemId) => others.GetValueOrDefault(systemId) ?? sandbox.Find(systemId);
+        private readonly SandboxConnectors _sandbox;
+        private readonly Dictionary<string, ITargetConnector> _real;
+
+        public WorkspaceConnectors(WorkspaceDefinition workspace, SandboxConnectors sandbox, TimeProvider clock)
+        {
+            _sandbox = sandbox;
+            _real = workspace.Systems.Where(s => s.Connector == "ldap").ToDictionary(s => s.Id, ITargetConnector (s) => Ldap(s));
+            foreach (var system in workspace.Systems.Where(s => s.Connector == "http"))
+                _real[system.Id] = new Http.HttpConnector(system, Http, clock);
+        }
+
+        public ITargetConnector? Find(string systemId) => _real.GetValueOrDefault(systemId) ?? _sandbox.Find(systemId);
     }
 }

@@ -24,7 +24,12 @@ public static class ConnectorCatalog
         new("rest", true, ["url"], ["key", "token_env"]),
         // Targets. threshold_count / threshold_share / threshold_window: disables and deletes beyond
         // these in the window are held for an approver; max_concurrency: writes in flight at once.
-        new("ldap", false, [], ["url", "base_dn", "bind_dn", "password_env", "dialect", .. TargetKeys]),
+        // dialect: active-directory or openldap; people_ou / group_ou: containers relative to base_dn;
+        // start_tls: upgrade ldap:// before binding; upn_suffix: AD userPrincipalName domain; ou_by: native
+        // attribute whose value picks ou=VALUE under people_ou; rdn: uid or cn (OpenLDAP); page_size,
+        // timeout_seconds; groups_must_exist / create_containers: refuse missing groups / OUs instead of creating them.
+        new("ldap", false, ["url", "base_dn"], ["bind_dn", "password_env", "dialect", "people_ou", "group_ou", "start_tls", "upn_suffix", "ou_by",
+            "rdn", "page_size", "timeout_seconds", "groups_must_exist", "create_containers", .. TargetKeys]),
         new("scim-client", false, [], ["url", "token_env", .. TargetKeys]),
         // url: the base address; secret_env: HMAC secret to sign bodies with; token_env: a bearer token.
         new("http", false, ["url"], ["token_env", "secret_env", .. TargetKeys]),
