@@ -119,7 +119,9 @@ public sealed class ScimService(HandoffRuntime runtime)
             {
                 "name" => descending ? rows.OrderByDescending(r => r.NameKey).ThenBy(r => r.Id) : rows.OrderBy(r => r.NameKey).ThenBy(r => r.Id),
                 "externalId" => descending ? rows.OrderByDescending(r => r.ExternalId).ThenBy(r => r.Id) : rows.OrderBy(r => r.ExternalId).ThenBy(r => r.Id),
-                _ => descending && sortPath is not null ? rows.OrderByDescending(r => r.Id) : rows.OrderBy(r => r.Id),
+                "id" when sortPath is not null => descending ? rows.OrderByDescending(r => r.Id) : rows.OrderBy(r => r.Id),
+                // Without sortBy: by userName (a group's displayName), a stable order the unique index serves.
+                _ => rows.OrderBy(r => r.NameKey).ThenBy(r => r.Id),
             };
             var page = count == 0 ? [] : await ordered.Skip(startIndex - 1).Take(count).ToListAsync(ct);
             return new ListResult(total, startIndex, [.. page.Select(r => new ScimStored(r, Open(caller, r)))]);
@@ -127,7 +129,7 @@ public sealed class ScimService(HandoffRuntime runtime)
 
         // The database narrowed what it could; the shared evaluator decides the rest.
         var matched = new List<(ScimStored Stored, IReadOnlyDictionary<string, object?> Values)>();
-        await foreach (var row in rows.OrderBy(r => r.Id).AsAsyncEnumerable().WithCancellation(ct))
+        await foreach (var row in rows.OrderBy(r => r.NameKey).ThenBy(r => r.Id).AsAsyncEnumerable().WithCancellation(ct))
         {
             var resource = Open(caller, row);
             var full = Render(caller, type, row, resource, null);
@@ -149,8 +151,10 @@ public sealed class ScimService(HandoffRuntime runtime)
 
     private static string? SqlSortColumn(AttributePath? path, ScimResourceType type)
     {
-        if (path is null || path.SubAttribute is not null || (path.Schema is not null && !string.Equals(path.Schema, type.Core.Id, StringComparison.OrdinalIgnoreCase)))
-            return path is null ? "id" : null;
+        if (path is null)
+            return "default";
+        if (path.SubAttribute is not null || (path.Schema is not null && !string.Equals(path.Schema, type.Core.Id, StringComparison.OrdinalIgnoreCase)))
+            return null;
         if (string.Equals(path.Name, type == ScimSchemas.Users ? "userName" : "displayName", StringComparison.OrdinalIgnoreCase))
             return "name";
         if (string.Equals(path.Name, "externalId", StringComparison.OrdinalIgnoreCase))
