@@ -15,7 +15,7 @@ public class WorkspaceLoaderTests
 
         Assert.Empty(result.Errors);
         var ws = result.Workspace!;
-        Assert.Equal(["ats", "hris", "payroll", "directory", "slack", "servicedesk", "mail"], ws.Systems.Select(s => s.Id));
+        Assert.Equal(["ats", "hris", "payroll", "directory", "slack", "servicedesk", "mail", "hr-scim"], ws.Systems.Select(s => s.Id));
         Assert.Equal(26, ws.Dictionary.Fields.Count);
         Assert.Equal(5, ws.Dictionary.Correlation.Count);
         Assert.Equal(5, ws.Charter.Members.Count);
