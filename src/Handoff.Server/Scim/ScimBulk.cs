@@ -156,22 +156,22 @@ public sealed class ScimBulk(ScimService service)
             switch (op.Method)
             {
                 case "POST" when segments.Length == 1:
-                {
-                    var stored = await service.CreateAsync(caller, type, data, batch, pointer, ct);
-                    if (op.BulkId is not null)
-                        resolved[op.BulkId] = stored.Row.Id.ToString();
-                    return Result(op, 201, Location(caller, type, stored), ScimService.ETag(stored.Row), null);
-                }
+                    {
+                        var stored = await service.CreateAsync(caller, type, data, batch, pointer, ct);
+                        if (op.BulkId is not null)
+                            resolved[op.BulkId] = stored.Row.Id.ToString();
+                        return Result(op, 201, Location(caller, type, stored), ScimService.ETag(stored.Row), null);
+                    }
                 case "PUT" when segments.Length == 2:
-                {
-                    var stored = await service.ReplaceAsync(caller, type, segments[1], data, ifMatch, batch, pointer, ct);
-                    return Result(op, 200, Location(caller, type, stored), ScimService.ETag(stored.Row), null);
-                }
+                    {
+                        var stored = await service.ReplaceAsync(caller, type, segments[1], data, ifMatch, batch, pointer, ct);
+                        return Result(op, 200, Location(caller, type, stored), ScimService.ETag(stored.Row), null);
+                    }
                 case "PATCH" when segments.Length == 2:
-                {
-                    var stored = await service.PatchAsync(caller, type, segments[1], data, ifMatch, batch, pointer, ct);
-                    return Result(op, 200, Location(caller, type, stored), ScimService.ETag(stored.Row), null);
-                }
+                    {
+                        var stored = await service.PatchAsync(caller, type, segments[1], data, ifMatch, batch, pointer, ct);
+                        return Result(op, 200, Location(caller, type, stored), ScimService.ETag(stored.Row), null);
+                    }
                 case "DELETE" when segments.Length == 2:
                     await service.DeleteAsync(caller, type, segments[1], ifMatch, batch, pointer, ct);
                     return Result(op, 204, $"{caller.BaseUrl}{type.Endpoint}/{segments[1]}", null, null);

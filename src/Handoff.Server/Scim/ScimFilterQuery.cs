@@ -26,20 +26,20 @@ public static class ScimFilterQuery
         switch (filter)
         {
             case And a:
-            {
-                var left = Visit(a.Left, type, r);
-                var right = Visit(a.Right, type, r);
-                if (left is { } l && right is { } rr)
-                    return (Expression.AndAlso(l.Body, rr.Body), l.Exact && rr.Exact);
-                // One side narrows; the evaluator checks the other.
-                return left is { } only ? (only.Body, false) : right is { } other ? (other.Body, false) : null;
-            }
+                {
+                    var left = Visit(a.Left, type, r);
+                    var right = Visit(a.Right, type, r);
+                    if (left is { } l && right is { } rr)
+                        return (Expression.AndAlso(l.Body, rr.Body), l.Exact && rr.Exact);
+                    // One side narrows; the evaluator checks the other.
+                    return left is { } only ? (only.Body, false) : right is { } other ? (other.Body, false) : null;
+                }
             case Or o:
-            {
-                var left = Visit(o.Left, type, r);
-                var right = Visit(o.Right, type, r);
-                return left is { } l && right is { } rr ? (Expression.OrElse(l.Body, rr.Body), l.Exact && rr.Exact) : null;
-            }
+                {
+                    var left = Visit(o.Left, type, r);
+                    var right = Visit(o.Right, type, r);
+                    return left is { } l && right is { } rr ? (Expression.OrElse(l.Body, rr.Body), l.Exact && rr.Exact) : null;
+                }
             case Comparison { Value: FilterString s } c when c.Path.SubAttribute is null && IsCore(c.Path, type):
                 return Compare(c, s.Value, type, r);
             default:

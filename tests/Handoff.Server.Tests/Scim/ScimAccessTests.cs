@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using Handoff.Data.Security;
 using Handoff.Data.Tests;
 

@@ -92,28 +92,28 @@ public sealed class ScimHost : IAsyncDisposable
     /// <summary>A complete Acme worker as an HR system would send it.</summary>
     public static JsonObject User(string userName, string given, string family, string? externalId = null, string department = "Engineering",
         string hireDate = "2027-01-04", string? workEmail = null) => new()
-    {
-        ["schemas"] = new JsonArray("urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+        {
+            ["schemas"] = new JsonArray("urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
             "urn:handoff:params:scim:schemas:extension:hr:2.0:User"),
-        ["userName"] = userName,
-        ["externalId"] = externalId,
-        ["name"] = new JsonObject { ["givenName"] = given, ["familyName"] = family },
-        ["emails"] = new JsonArray(new JsonObject { ["type"] = "work", ["value"] = workEmail ?? userName, ["primary"] = true },
+            ["userName"] = userName,
+            ["externalId"] = externalId,
+            ["name"] = new JsonObject { ["givenName"] = given, ["familyName"] = family },
+            ["emails"] = new JsonArray(new JsonObject { ["type"] = "work", ["value"] = workEmail ?? userName, ["primary"] = true },
             new JsonObject { ["type"] = "home", ["value"] = $"{given.ToLowerInvariant()}@home.example" }),
-        ["title"] = "Engineer",
-        ["active"] = true,
-        ["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"] = new JsonObject
-        {
-            ["department"] = department,
-            ["costCenter"] = "CC-100",
-            ["manager"] = new JsonObject { ["value"] = "100001" },
-        },
-        ["urn:handoff:params:scim:schemas:extension:hr:2.0:User"] = new JsonObject
-        {
-            ["hireDate"] = hireDate,
-            ["workerType"] = "employee",
-        },
-    };
+            ["title"] = "Engineer",
+            ["active"] = true,
+            ["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"] = new JsonObject
+            {
+                ["department"] = department,
+                ["costCenter"] = "CC-100",
+                ["manager"] = new JsonObject { ["value"] = "100001" },
+            },
+            ["urn:handoff:params:scim:schemas:extension:hr:2.0:User"] = new JsonObject
+            {
+                ["hireDate"] = hireDate,
+                ["workerType"] = "employee",
+            },
+        };
 
     public async ValueTask DisposeAsync()
     {
