@@ -115,6 +115,22 @@ public sealed class ScimService(HandoffRuntime runtime)
         if ((filter is null || translation is { Exact: true }) && (sortPath is null || sqlSort is not null))
         {
             var total = await rows.CountAsync(ct);
+            if (filter is not null && total <= MaxResults)
+            {
+                // A selective filter: fetch its few rows unordered and sort here. Asked to sort, the
+                // database may walk the userName index over every row to avoid sorting a handful.
+                var hits = await rows.ToListAsync(ct);
+                Func<ScimResourceRow, string?> key = sqlSort switch
+                {
+                    "externalId" => r => r.ExternalId,
+                    "id" => r => r.Id.ToString(),
+                    _ => r => r.NameKey,
+                };
+                var inOrder = descending && sortPath is not null
+                    ? hits.OrderByDescending(key, StringComparer.Ordinal).ThenBy(r => r.Id)
+                    : hits.OrderBy(key, StringComparer.Ordinal).ThenBy(r => r.Id);
+                return new ListResult(total, startIndex, [.. inOrder.Skip(startIndex - 1).Take(count).Select(r => new ScimStored(r, Open(caller, r)))]);
+            }
             var ordered = sqlSort switch
             {
                 "name" => descending ? rows.OrderByDescending(r => r.NameKey).ThenBy(r => r.Id) : rows.OrderBy(r => r.NameKey).ThenBy(r => r.Id),

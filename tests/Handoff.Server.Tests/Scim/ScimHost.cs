@@ -35,9 +35,9 @@ public sealed class ScimHost : IAsyncDisposable
     /// <summary>hr-scim, scim:write.</summary>
     public string Token { get; }
 
-    public static async Task<ScimHost> StartAsync(string provider, bool ingestHris = false)
+    public static async Task<ScimHost> StartAsync(string provider, bool ingestHris = false, string? workspaceDir = null)
     {
-        var spine = await DataSpine.StartAsync(provider);
+        var spine = await DataSpine.StartAsync(provider, workspaceDir: workspaceDir);
         if (ingestHris)
             await spine.SyncCsvAsync("hris");
         var runtime = new HandoffRuntime(spine.Database, spine.Clock, spine.Keys, spine.AuditKey);

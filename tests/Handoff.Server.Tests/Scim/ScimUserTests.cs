@@ -289,6 +289,44 @@ public sealed class ScimUserTests
     }
 
     [Fact]
+    public async Task A_system_binding_a_sensitive_field_stores_its_resources_encrypted()
+    {
+        // Acme's workspace with hr-scim also carrying the national id (classified sensitive) as employeeNumber.
+        var dir = Path.Combine(Path.GetTempPath(), "handoff-tests", "scim-ws-" + Guid.NewGuid().ToString("N"));
+        foreach (var file in Directory.GetFiles(Repository.AcmeWorkspace, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(dir, Path.GetRelativePath(Repository.AcmeWorkspace, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        var dictionary = Path.Combine(dir, "dictionary.yaml");
+        File.WriteAllText(dictionary, File.ReadAllText(dictionary).Replace(
+            "    system_of_record: hris\n    bindings:\n      hris: { field: National_ID }",
+            $"    system_of_record: hris\n    writers: [hr-scim]\n    bindings:\n      hris: {{ field: National_ID }}\n      hr-scim: {{ field: '{Enterprise}:employeeNumber' }}",
+            StringComparison.Ordinal));
+        await using var host = await ScimHost.StartAsync(TestDatabases.Sqlite, workspaceDir: dir);
+        var user = ScimHost.User("secret@acme.example", "Sec", "Ret", externalId: "930009");
+        user[Enterprise]!["employeeNumber"] = "123-45-6789";
+        var created = await host.PostAsync("/Users", user);
+        Assert.Equal(HttpStatusCode.Created, created.Status);
+        var id = created.Json["id"]!.ToString();
+
+        await using (var db = host.Spine.Db())
+        {
+            var stored = await db.ScimResources.SingleAsync(r => r.Id == Guid.Parse(id));
+            Assert.StartsWith("enc:", stored.Json, StringComparison.Ordinal);
+            Assert.DoesNotContain("123-45-6789", stored.Json, StringComparison.Ordinal);
+            Assert.DoesNotContain("secret@acme.example", stored.Json, StringComparison.Ordinal);
+        }
+        Assert.Equal("123-45-6789", (await host.GetAsync($"/Users/{id}")).Json[Enterprise]!["employeeNumber"]!.ToString());
+        var found = await host.GetAsync("/Users?filter=" + Uri.EscapeDataString($"{Enterprise}:employeeNumber eq \"123-45-6789\""));
+        Assert.Equal(1, found.Json["totalResults"]!.GetValue<int>());
+        var (_, values) = await host.Spine.PersonByKeyAsync("employee_id", "930009");
+        Assert.Equal("123-45-6789", values["national_id"].Value);
+        Assert.Equal("hr-scim", values["national_id"].System);
+    }
+
+    [Fact]
     public async Task What_real_clients_send_is_understood()
     {
         await using var host = await ScimHost.StartAsync(TestDatabases.Sqlite);
