@@ -17,9 +17,9 @@ public sealed class CommandLineTests
         Assert.True(exit == 0, output);
         Assert.True(File.Exists(Path.Combine(work, "data", "handoff.db")), "the demo keeps its database under ./data");
         Assert.Contains("auto-approved as alice (HR) and ivan (IT)", output);
-        Assert.Contains("people: 37", output);
+        Assert.Contains("people: 38", output);
         Assert.Contains("ats says 2027-01-04 (record C-26041); hris says 2027-01-11 (record 100131)", output);
-        Assert.Contains("findings (sources disagree): 2", output);
+        Assert.Contains("findings (sources disagree): 3", output);
         Assert.Contains("quarantined rows: 2", output);
         Assert.Matches(@"audit log: \d+ entries, chain intact", output);
         Assert.Contains("Zoë O'Brien-Núñez", output);
