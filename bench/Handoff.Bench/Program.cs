@@ -8,7 +8,9 @@ if (args.Length > 0 && args[0] == "workflows")
 if (args.Length > 0 && args[0] == "ldap")
     return await LdapBenchmark.RunAsync(args[1..]);
 
-var options = BenchOptions.Parse(args);
+// `scim` first: the SCIM server benchmark (creates/s through /Users and /Bulk, filtered GETs at N users).
+var scim = args.Length > 0 && args[0] == "scim";
+var options = BenchOptions.Parse(scim ? args[1..] : args);
 if (options is null)
 {
     Console.Error.WriteLine(BenchOptions.Usage);
@@ -28,6 +30,23 @@ if (options.Providers.Contains(BenchOptions.Postgres))
 
 var machine = await Machine.DescribeAsync(options);
 Console.WriteLine(machine);
+if (scim)
+{
+    var users = options.Sizes[^1];
+    var lines = new List<ScimBenchmark.Line>();
+    foreach (var provider in options.Providers)
+    {
+        Console.Error.WriteLine($"== SCIM server, {users:N0} users on {provider}");
+        lines.AddRange(await ScimBenchmark.RunAsync(provider, users, options));
+    }
+    var scimReport = ScimBenchmark.Markdown(machine, users, lines);
+    Console.WriteLine(scimReport);
+    var scimFile = Path.Combine(options.ResultsDirectory, $"scim-{DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}.md");
+    Directory.CreateDirectory(options.ResultsDirectory);
+    await File.WriteAllTextAsync(scimFile, scimReport);
+    Console.Error.WriteLine($"written to {scimFile}");
+    return 0;
+}
 var results = new List<PhaseResult>();
 foreach (var size in options.Sizes)
 {

@@ -17,7 +17,8 @@ public static class SourceReaders
                 : CsvSourceOptions.FromSystem(system, workspaceDirectory) with { Path = Path.GetFullPath(file) }),
             _ => throw new InvalidOperationException(
                 $"system '{system.Id}' uses the {system.Connector} connector, which is not read with `sync`" +
-                (system.Connector is "webhook" ? " (it pushes to POST /hooks/" + system.Id + ")" : "")),
+                (system.Connector is "webhook" ? " (it pushes to POST /hooks/" + system.Id + ")" : "")
+                + (system.Connector is "scim-server" ? " (it writes to the SCIM server at /scim/v2 with its API token)" : "")),
         };
     }
 }

@@ -5,6 +5,7 @@ using Handoff.Data.Audit;
 using Handoff.Data.Events;
 using Handoff.Data.People;
 using Handoff.Data.Sandbox;
+using Handoff.Data.Scim;
 using Handoff.Data.Security;
 using Handoff.Data.Sources;
 using Handoff.Data.Workflows;
@@ -50,6 +51,8 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
     public DbSet<SandboxGroupRow> SandboxGroups => Set<SandboxGroupRow>();
     public DbSet<SandboxSequenceRow> SandboxSequences => Set<SandboxSequenceRow>();
     public DbSet<SandboxFaultRow> SandboxFaults => Set<SandboxFaultRow>();
+    public DbSet<ScimResourceRow> ScimResources => Set<ScimResourceRow>();
+    public DbSet<ScimMemberRow> ScimMembers => Set<ScimMemberRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -111,6 +114,28 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
             e.ToTable("webhook_deliveries");
             e.HasIndex(w => new { w.System, w.IdempotencyKey }).IsUnique();
             e.HasIndex(w => w.Status);
+        });
+        b.Entity<ScimResourceRow>(e =>
+        {
+            e.ToTable("scim_resources");
+            e.Property(r => r.System).HasMaxLength(100);
+            e.Property(r => r.ResourceType).HasMaxLength(16);
+            e.Property(r => r.Name).HasMaxLength(400);
+            e.Property(r => r.NameKey).HasMaxLength(400);
+            e.Property(r => r.ExternalId).HasMaxLength(400);
+            e.Property(r => r.Version).IsConcurrencyToken();
+            // userName is unique among a system's live users; tombstones keep theirs.
+            e.HasIndex(r => new { r.System, r.ResourceType, r.NameKey }).IsUnique().HasFilter("deleted_at IS NULL");
+            e.HasIndex(r => new { r.System, r.ResourceType, r.ExternalId });
+            e.HasIndex(r => new { r.System, r.SyncPending });
+        });
+        b.Entity<ScimMemberRow>(e =>
+        {
+            e.ToTable("scim_members");
+            e.HasKey(m => new { m.GroupId, m.MemberId });
+            e.Property(m => m.System).HasMaxLength(100);
+            e.Property(m => m.Type).HasMaxLength(16);
+            e.HasIndex(m => m.MemberId);
         });
         b.Entity<SystemRow>(e => e.ToTable("systems"));
         b.Entity<DictionaryVersionRow>(e =>

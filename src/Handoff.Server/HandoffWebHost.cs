@@ -1,6 +1,7 @@
 using Handoff.Server.Health;
 using Handoff.Server.Hooks;
 using Handoff.Server.Logging;
+using Handoff.Server.Scim;
 using Handoff.Server.Web;
 
 namespace Handoff.Server;
@@ -30,10 +31,12 @@ public static class HandoffWebHost
         app.UseExceptionHandler();
         app.MapHandoffWeb();
         // The API description needs a signed-in user like every page; health and the webhooks are
-        // anonymous on purpose (the hooks check their own HMAC signature or API token).
+        // anonymous on purpose (the hooks check their own HMAC signature or API token, SCIM its API token).
         app.MapOpenApi();
         app.MapHealthApi();
         app.MapHooksApi();
+        // SCIM authenticates by its own API token of a scim-server source system, like the hooks.
+        app.MapScimApi();
         return app;
     }
 }

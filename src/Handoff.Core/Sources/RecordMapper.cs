@@ -33,7 +33,8 @@ public sealed class RecordMapper
     public RecordMapper(DictionaryDefinition dictionary, SystemDefinition system)
     {
         _system = system;
-        _keyColumn = system.Setting("key") ?? throw new InvalidOperationException($"system '{system.Id}' has no key column configured");
+        // A SCIM server's records are keyed by the id it assigns unless the system names another attribute.
+        _keyColumn = system.Setting("key") ?? (system.Connector == "scim-server" ? "id" : throw new InvalidOperationException($"system '{system.Id}' has no key column configured"));
         _effectiveColumn = system.Setting("effective_from");
         _bound = dictionary.Fields
             .Select(f => (Field: f, Binding: f.BindingFor(system.Id)))
@@ -43,6 +44,9 @@ public sealed class RecordMapper
     }
 
     public string System => _system.Id;
+
+    /// <summary>The native field that holds a record's key.</summary>
+    public string KeyColumn => _keyColumn;
 
     /// <summary>A keyed hash for record content (HMAC under the installation's key): the hash is
     /// stored, and a plain hash of content holding a national id could be reversed by guessing.</summary>

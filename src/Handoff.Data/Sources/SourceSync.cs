@@ -28,7 +28,11 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock, Key
 
     /// <param name="fullSnapshot">The items are the source's whole content (a CSV drop), so rows
     /// quarantined by earlier snapshots are closed: this read quarantines again what is still bad.</param>
-    public async Task<SyncReport> RunAsync(WorkspaceDefinition workspace, string systemId, IAsyncEnumerable<SourceItem> items, string channel, CancellationToken ct, bool fullSnapshot = false)
+    /// <param name="onlyKeys">When the caller knows every native key the items carry (a SCIM request),
+    /// only those keys' earlier state is loaded instead of the whole system's — a request for one
+    /// worker then costs the same with 100 or 100,000 workers known.</param>
+    public async Task<SyncReport> RunAsync(WorkspaceDefinition workspace, string systemId, IAsyncEnumerable<SourceItem> items, string channel, CancellationToken ct,
+        bool fullSnapshot = false, IReadOnlyCollection<string>? onlyKeys = null)
     {
         var system = workspace.FindSystem(systemId) ?? throw new InvalidOperationException($"unknown system '{systemId}'");
         var mapper = new RecordMapper(workspace.Dictionary, system) { KeyedHash = keys.ContentHash };
@@ -49,12 +53,29 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock, Key
                 await db.Quarantine.Where(q => q.System == systemId && q.Status == "open" && q.Pointer == null)
                     .ExecuteUpdateAsync(u => u.SetProperty(q => q.Status, "superseded").SetProperty(q => q.ClosedAt, now), ct);
             }
-            known = await db.SourceRecords.AsNoTracking().Where(s => s.System == systemId)
-                .Select(s => new { s.NativeKey, s.Hash, s.EffectiveFrom })
-                .ToDictionaryAsync(s => s.NativeKey, s => (s.Hash, s.EffectiveFrom), ct);
-            pending = (await db.PendingChanges.AsNoTracking().Where(p => p.System == systemId && p.AppliedAt == null)
-                .Select(p => new { p.NativeKey, p.EffectiveFrom, p.Hash }).ToListAsync(ct))
-                .Select(p => (p.NativeKey, p.EffectiveFrom, p.Hash)).ToHashSet();
+            if (onlyKeys is null)
+            {
+                known = await db.SourceRecords.AsNoTracking().Where(s => s.System == systemId)
+                    .Select(s => new { s.NativeKey, s.Hash, s.EffectiveFrom })
+                    .ToDictionaryAsync(s => s.NativeKey, s => (s.Hash, s.EffectiveFrom), ct);
+                pending = (await db.PendingChanges.AsNoTracking().Where(p => p.System == systemId && p.AppliedAt == null)
+                    .Select(p => new { p.NativeKey, p.EffectiveFrom, p.Hash }).ToListAsync(ct))
+                    .Select(p => (p.NativeKey, p.EffectiveFrom, p.Hash)).ToHashSet();
+            }
+            else
+            {
+                known = [];
+                pending = [];
+                foreach (var chunk in onlyKeys.Distinct().Chunk(500))
+                {
+                    foreach (var s in await db.SourceRecords.AsNoTracking().Where(s => s.System == systemId && chunk.Contains(s.NativeKey))
+                        .Select(s => new { s.NativeKey, s.Hash, s.EffectiveFrom }).ToListAsync(ct))
+                        known[s.NativeKey] = (s.Hash, s.EffectiveFrom);
+                    foreach (var p in await db.PendingChanges.AsNoTracking().Where(p => p.System == systemId && p.AppliedAt == null && chunk.Contains(p.NativeKey))
+                        .Select(p => new { p.NativeKey, p.EffectiveFrom, p.Hash }).ToListAsync(ct))
+                        pending.Add((p.NativeKey, p.EffectiveFrom, p.Hash));
+                }
+            }
         }
 
         var counts = new Counts();

@@ -15,7 +15,7 @@ public class WorkspaceLoaderTests
 
         Assert.Empty(result.Errors);
         var ws = result.Workspace!;
-        Assert.Equal(["ats", "hris", "payroll", "directory", "slack", "servicedesk", "mail"], ws.Systems.Select(s => s.Id));
+        Assert.Equal(["ats", "hris", "payroll", "directory", "slack", "servicedesk", "mail", "hr-scim"], ws.Systems.Select(s => s.Id));
         Assert.Equal(26, ws.Dictionary.Fields.Count);
         Assert.Equal(5, ws.Dictionary.Correlation.Count);
         Assert.Equal(5, ws.Charter.Members.Count);
@@ -57,7 +57,7 @@ public class WorkspaceLoaderTests
         Assert.Equal(new SourceSpan(Sys, 4, 5), ws.Systems[0].At);
         Assert.Equal(new SourceSpan(Dict, 4, 5), ws.Dictionary.Fields[0].At);
         Assert.Equal(new SourceSpan(Dict, 11, 13), ws.Dictionary.Fields[0].Bindings[0].At);
-        Assert.Equal(new SourceSpan(Dict, 229, 5), ws.Dictionary.Correlation[0].At);
+        Assert.Equal(new SourceSpan(Dict, 243, 5), ws.Dictionary.Correlation[0].At);
         Assert.Equal(new SourceSpan(WorkspaceLoader.CharterFile, 8, 7), ws.Charter.Members[0].At);
     }
 

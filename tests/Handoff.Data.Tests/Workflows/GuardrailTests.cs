@@ -49,7 +49,7 @@ public sealed class GuardrailTests
         Assert.Equal("workflow:pre-hire", (await w.Spine.PersonByKeyAsync("employee_id", "900200")).Values["work_email"].System);
 
         // HR and IT take the workflow off the field's writers; the approved workflow's next write is blocked.
-        var dictionary = File.ReadAllText(Path.Combine(Repository.AcmeWorkspace, "dictionary.yaml")).Replace("writers: [workflow:pre-hire]", "writers: []");
+        var dictionary = File.ReadAllText(Path.Combine(Repository.AcmeWorkspace, "dictionary.yaml")).Replace("writers: [workflow:pre-hire, hr-scim]", "writers: [hr-scim]");
         var version = await w.Spine.Workspace.ProposeAsync(dictionary, "dictionary.yaml", "hector", "stop workflow writes", default);
         await w.Spine.Workspace.ApproveAsync(version, "alice", default);
         await w.Spine.Workspace.ApproveAsync(version, "ivan", default);

@@ -20,6 +20,10 @@ public sealed partial class RouteMatrixTests
     private const string Anonymous = "anonymous";
     private const string SignedIn = "signed-in";
 
+    /// <summary>Anonymous to the cookie scheme, authenticated by a SCIM source's API token only: every
+    /// identity of the matrix (anonymous or signed in) is answered 401.</summary>
+    private const string ScimToken = "scim-token";
+
     /// <summary>"METHOD /pattern" → the capability it needs (Razor pages answer GET and POST).</summary>
     private static readonly Dictionary<string, string> Expected = new()
     {
@@ -27,6 +31,26 @@ public sealed partial class RouteMatrixTests
         ["GET /health/ready"] = Anonymous,
         ["POST /hooks/{system}"] = Anonymous,
         ["GET /hooks/{system}/deliveries/{id:guid}"] = Anonymous,
+        ["GET /scim/v2/Users"] = ScimToken,
+        ["POST /scim/v2/Users"] = ScimToken,
+        ["POST /scim/v2/Users/.search"] = ScimToken,
+        ["GET /scim/v2/Users/{id}"] = ScimToken,
+        ["PUT /scim/v2/Users/{id}"] = ScimToken,
+        ["PATCH /scim/v2/Users/{id}"] = ScimToken,
+        ["DELETE /scim/v2/Users/{id}"] = ScimToken,
+        ["GET /scim/v2/Groups"] = ScimToken,
+        ["POST /scim/v2/Groups"] = ScimToken,
+        ["POST /scim/v2/Groups/.search"] = ScimToken,
+        ["GET /scim/v2/Groups/{id}"] = ScimToken,
+        ["PUT /scim/v2/Groups/{id}"] = ScimToken,
+        ["PATCH /scim/v2/Groups/{id}"] = ScimToken,
+        ["DELETE /scim/v2/Groups/{id}"] = ScimToken,
+        ["POST /scim/v2/Bulk"] = ScimToken,
+        ["GET /scim/v2/ServiceProviderConfig"] = ScimToken,
+        ["GET /scim/v2/Schemas"] = ScimToken,
+        ["GET /scim/v2/Schemas/{id}"] = ScimToken,
+        ["GET /scim/v2/ResourceTypes"] = ScimToken,
+        ["GET /scim/v2/ResourceTypes/{name}"] = ScimToken,
         ["GET /openapi/{documentName}.json"] = SignedIn,
         ["GET /api/reference/{documentName?}"] = SignedIn,
         // The reference page's own script and icon (public files of Scalar.AspNetCore, served locally).
@@ -169,7 +193,7 @@ public sealed partial class RouteMatrixTests
         foreach (var r in routes)
         {
             var expected = Expected[r.Key];
-            if (expected == Anonymous)
+            if (expected is Anonymous or ScimToken)
                 Assert.True(r.Anonymous, $"{r.Key} should be anonymous");
             else if (expected == SignedIn)
                 Assert.True(!r.Anonymous && r.Policy is null, $"{r.Key} should need a signed-in user only (fallback policy), has {r.Policy}");
@@ -201,7 +225,7 @@ public sealed partial class RouteMatrixTests
                 var path = Placeholder().Replace(route.Pattern, m => Sample(m.Groups[1].Value));
                 foreach (var (name, role, client) in identities)
                 {
-                    var allowed = expected == Anonymous || (role is not null && (expected == SignedIn || Capabilities.Has(role, expected)));
+                    var allowed = expected == Anonymous || (role is not null && expected != ScimToken && (expected == SignedIn || Capabilities.Has(role, expected)));
                     using var request = new HttpRequestMessage(new HttpMethod(method), path);
                     if (method is "POST" or "PUT")
                         request.Content = route.Page ? new FormUrlEncodedContent([]) : new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
@@ -228,6 +252,8 @@ public sealed partial class RouteMatrixTests
                         if (refusedAs != want)
                             failures.Add($"{method} {path} as {name}: expected {want}, got {refusedAs}");
                     }
+                    if (expected == ScimToken && refusedAs != "401")
+                        failures.Add($"{method} {path} as {name}: expected 401 (SCIM needs its API token), got {refusedAs ?? ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)}");
                     if (!allowed && refusedAs is not null && route.Pattern.StartsWith("/api", StringComparison.Ordinal))
                     {
                         var want = role is null ? "401" : "403";
@@ -269,6 +295,7 @@ public sealed partial class RouteMatrixTests
         "userName" => "no-such-user",
         "reference" => "no-such-person",
         "documentName" => "v1",
+        "name" => "User",
         _ => "x",
     };
 
