@@ -87,9 +87,9 @@ public sealed class WorkflowProcessTests
             try
             {
                 var stderr = process.StandardError;
-                var line = await stderr.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(120));
+                var line = await stderr.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(300));
                 while (line is not null && !line.Contains("paused after the write of step account", StringComparison.Ordinal))
-                    line = await stderr.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(120));
+                    line = await stderr.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(300));
                 Assert.NotNull(line);
             }
             finally
