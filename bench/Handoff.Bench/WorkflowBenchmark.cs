@@ -90,11 +90,10 @@ public static class WorkflowBenchmark
         var nullSource = new NullTargets();
         var engine = new WorkflowEngine(database.Options, clock, audit, store, workflows, keys,
             ws => nullTargets ? nullSource : new SandboxConnectors(ws, database.Options, clock), new EngineOptions());
-        var proposal = await workflows.ProposeAsync(Onboarding, "bench.yaml", "alice", ct);
+        await workflows.ProposeAsync(Onboarding, "bench.yaml", "alice", ct);
         await workflows.ApproveAsync("bench-onboarding", "hector", ct);
         await workflows.ApproveAsync("bench-onboarding", "ivan", ct);
         await workflows.ActivateAsync("bench-onboarding", "tara", ct);
-        _ = proposal;
         return new Setup(database, workspace, new SourceSync(database.Options, clock, keys, audit), engine, clock);
     }
 

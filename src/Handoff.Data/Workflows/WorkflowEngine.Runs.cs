@@ -334,7 +334,6 @@ public sealed partial class WorkflowEngine
         var actor = ActorOf(current);
         var correlation = current.Id.ToString("N");
         var drafts = new List<AuditDraft>(r.ExtraAudit);
-        var last = current.StepIndex + 1 >= definition.Steps.Count;
 
         void Finish(string status, string? error = null)
         {
@@ -490,7 +489,6 @@ public sealed partial class WorkflowEngine
         }
         if (current.Status == RunStatus.Running)
             current.LeaseUntil = now + _options.Lease;
-        _ = last;
         await audit.AppendAsync(db, drafts, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);

@@ -77,7 +77,7 @@ public sealed class WorkflowStore(DatabaseOptions database, TimeProvider clock, 
         var version = await FindAsync(db, reference, ct);
         if (version.Status != WorkflowVersionStatus.Proposed)
             throw new WorkflowStateException($"{Label(version)} is {version.Status}; only a proposed version can be approved");
-        var member = await MemberAsync(db, approver, ct);
+        var member = await MemberAsync(approver, ct);
         var side = member.Side.ToString().ToLowerInvariant();
         if (approver == version.Author)
             throw new ApprovalRefusedException($"{approver} authored {Label(version)}: the author's own approval does not count");
@@ -108,7 +108,7 @@ public sealed class WorkflowStore(DatabaseOptions database, TimeProvider clock, 
         await using var db = database.CreateContext();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var version = await FindAsync(db, reference, ct);
-        var member = await MemberAsync(db, actor, ct);
+        var member = await MemberAsync(actor, ct);
         if (version.Status == WorkflowVersionStatus.Proposed)
             throw new WorkflowStateException($"{Label(version)} cannot be activated yet: it needs {StillNeeded(version)}");
         if (version.Status != WorkflowVersionStatus.Approved)
@@ -140,7 +140,7 @@ public sealed class WorkflowStore(DatabaseOptions database, TimeProvider clock, 
         var now = clock.GetUtcNow();
         await using var db = database.CreateContext();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await MemberAsync(db, actor, ct);
+        await MemberAsync(actor, ct);
         var active = await db.WorkflowVersions.Include(v => v.Approvals)
             .FirstOrDefaultAsync(v => v.WorkflowId == workflowId && v.Status == WorkflowVersionStatus.Active, ct)
             ?? throw new WorkflowStateException($"{workflowId} has no active version");
@@ -216,9 +216,8 @@ public sealed class WorkflowStore(DatabaseOptions database, TimeProvider clock, 
         };
     }
 
-    private async Task<CharterMember> MemberAsync(HandoffDbContext db, string who, CancellationToken ct)
+    private async Task<CharterMember> MemberAsync(string who, CancellationToken ct)
     {
-        _ = db;
         var charter = (await workspaces.LoadActiveAsync(ct)).Definition.Charter;
         var member = charter.FindMember(who) ?? throw new ApprovalRefusedException($"{who} is not a member of the charter");
         if (!member.Approver)

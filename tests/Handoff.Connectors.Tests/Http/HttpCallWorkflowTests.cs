@@ -54,11 +54,10 @@ public sealed class HttpCallWorkflowTests
         var workflows = new WorkflowStore(spine.Database, spine.Clock, spine.Audit, spine.Workspace);
         var engine = new WorkflowEngine(spine.Database, spine.Clock, spine.Audit, spine.Workspace, workflows, spine.Keys,
             ws => TargetConnectors.For(ws, spine.Database, spine.Clock));
-        var proposal = await workflows.ProposeAsync(Workflow, "badge.yaml", "alice", default);
+        await workflows.ProposeAsync(Workflow, "badge.yaml", "alice", default);
         await workflows.ApproveAsync("badge", "hector", default);
         await workflows.ApproveAsync("badge", "ivan", default);
         await workflows.ActivateAsync("badge", "tara", default);
-        _ = proposal;
         await spine.SyncRecordsAsync("hris", new Dictionary<string, string?>
         {
             ["Employee_ID"] = "900700",

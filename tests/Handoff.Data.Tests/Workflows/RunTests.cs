@@ -91,7 +91,7 @@ public sealed class RunTests
         var (w, person) = await WithPersonAsync(provider, Approval);
         await w.Engine.StartManualAsync("needs-approval", person, null, 1, "alice", default);
         await w.Engine.TickAsync(default);
-        var task = Assert.Single(await w.Engine.ListTasksAsync(openOnly: true, default));
+        Assert.Single(await w.Engine.ListTasksAsync(openOnly: true, default));
 
         w.Clock.Now = w.Clock.Now.AddDays(1).AddMinutes(1);
         await w.Engine.TickAsync(default);
@@ -105,7 +105,6 @@ public sealed class RunTests
         Assert.Contains("no decision within 3", run.Error);
         Assert.Empty(await w.ObjectsAsync("servicedesk", "ticket"));
         Assert.Empty(await w.Engine.ListTasksAsync(openOnly: true, default));
-        _ = task;
     }
 
     [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
