@@ -8,7 +8,7 @@ using Handoff.Data;
 namespace Handoff.Connectors;
 
 /// <summary>Builds the target connectors of a workspace's systems: the sandbox twins and the real
-/// LDAP / Active Directory connector (SCIM, HTTP and mail join here).</summary>
+/// LDAP / Active Directory, SCIM client and HTTP connectors (mail joins here).</summary>
 public static class TargetConnectors
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
@@ -36,6 +36,8 @@ public static class TargetConnectors
             _real = workspace.Systems.Where(s => s.Connector == "ldap").ToDictionary(s => s.Id, ITargetConnector (s) => Ldap(s));
             foreach (var system in workspace.Systems.Where(s => s.Connector == "http"))
                 _real[system.Id] = new Http.HttpConnector(system, Http, clock);
+            foreach (var system in workspace.Systems.Where(s => s.Connector == "scim-client"))
+                _real[system.Id] = Scim.ScimClientConnector.For(system, Http);
         }
 
         public ITargetConnector? Find(string systemId) => _real.GetValueOrDefault(systemId) ?? _sandbox.Find(systemId);

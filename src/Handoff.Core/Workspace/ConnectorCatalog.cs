@@ -30,7 +30,10 @@ public static class ConnectorCatalog
         // timeout_seconds; groups_must_exist / create_containers: refuse missing groups / OUs instead of creating them.
         new("ldap", false, ["url", "base_dn"], ["bind_dn", "password_env", "dialect", "people_ou", "group_ou", "start_tls", "upn_suffix", "ou_by",
             "rdn", "page_size", "timeout_seconds", "groups_must_exist", "create_containers", .. TargetKeys]),
-        new("scim-client", false, [], ["url", "token_env", .. TargetKeys]),
+        // url: the app's SCIM base (https://app.example/scim/v2); token_env: the bearer token's variable;
+        // update: patch (default) or put (apps without PATCH); page_size: users per page when reading;
+        // retries / max_wait_seconds: in-process retries of 429 / 5xx and the longest Retry-After waited for.
+        new("scim-client", false, ["url"], ["token_env", "update", "page_size", "retries", "max_wait_seconds", .. TargetKeys]),
         // url: the base address; secret_env: HMAC secret to sign bodies with; token_env: a bearer token.
         new("http", false, ["url"], ["token_env", "secret_env", .. TargetKeys]),
         new("smtp", false, [], ["host", "port", "from", .. TargetKeys]),
