@@ -388,36 +388,50 @@ public sealed class ScimClientConnector : ITargetConnector, IUniqueValueLookup
     private async Task<TargetOperationResult> RemoveFromGroupsAsync(string id, List<string> groups, CancellationToken ct)
     {
         var (user, _) = await GetUserAsync(id, ct) ?? throw new ConnectorException(SystemId, ConnectorFailure.NotFound, $"user {id} does not exist");
+        // RFC 7643 omits an empty multi-valued attribute, so a user without "groups" may be in none, or
+        // the app may not list them: then the groups are asked for by member.
         var current = GroupsOf(user);
         List<(string Id, string Name)> leave = [];
         if (groups.Count == 0)
         {
-            // "every group" needs the app to say which groups the user is in
-            if (current is null)
-                throw new ConnectorException(SystemId, ConnectorFailure.SchemaViolation, $"the app does not list user {id}'s groups: name the groups to leave");
-            leave.AddRange(current.Select(g => (g.Id, g.Display)));
+            leave.AddRange(current is not null ? current.Select(g => (g.Id, g.Display)) : await GroupsWithMemberAsync(id, ct));
         }
         else
         {
             foreach (var name in groups.Distinct(StringComparer.OrdinalIgnoreCase))
             {
-                var known = current?.FirstOrDefault(g => string.Equals(g.Display, name, StringComparison.OrdinalIgnoreCase));
-                if (known is { } k)
-                    leave.Add((k.Id, k.Display));
+                var known = current?.FindIndex(g => string.Equals(g.Display, name, StringComparison.OrdinalIgnoreCase)) ?? -1;
+                if (known >= 0)
+                    leave.Add(current![known]);
                 else if (current is null && await FindGroupAsync(name, ct) is { } group)
                     leave.Add((Id(group), name));
                 // a group the user is not in (or that does not exist) is left already
             }
         }
+        var wrote = false;
         foreach (var (groupId, name) in leave)
         {
             var patch = MembersPatch(new JsonObject { ["op"] = "remove", ["path"] = $"members[{ScimPaths.Equal("value", id)}]" });
             var answer = await SendAsync(HttpMethod.Patch, "Groups/" + Uri.EscapeDataString(groupId), patch, ct);
-            if (answer.Status != HttpStatusCode.NotFound) // a group deleted meanwhile holds no one
-                Expect(answer, $"remove user {id} from group \"{name}\"");
+            // a group deleted meanwhile (404), or one the user was not in (400 noTarget), holds the user no more
+            if (answer.Status == HttpStatusCode.NotFound || (answer.Status == HttpStatusCode.BadRequest && ScimType(answer) == "noTarget"))
+                continue;
+            Expect(answer, $"remove user {id} from group \"{name}\"");
+            wrote = true;
         }
-        return new TargetOperationResult(id, leave.Count == 0, Outputs(user));
+        return new TargetOperationResult(id, !wrote, Outputs(user));
     }
+
+    /// <summary>The groups that list the user as a member: <c>GET /Groups?filter=members[value eq "id"]</c>.</summary>
+    private async Task<List<(string Id, string Name)>> GroupsWithMemberAsync(string id, CancellationToken ct)
+    {
+        var filter = Uri.EscapeDataString($"members[{ScimPaths.Equal("value", id)}]");
+        var answer = Expect(await SendAsync(HttpMethod.Get, $"Groups?filter={filter}&attributes=id,displayName&count={_settings.PageSize}", null, ct),
+            $"look up the groups of user {id}");
+        return [.. Resources(answer.Object!).Select(g => (Id(g), ScimPaths.Child(g, "displayName")?.ToString() ?? ""))];
+    }
+
+    private static string? ScimType(Answer answer) => answer.Object is { } o ? ScimPaths.Child(o, "scimType")?.ToString() : null;
 
     private static JsonObject MembersPatch(JsonObject operation) =>
         new() { ["schemas"] = new JsonArray(ScimPaths.PatchOp), ["Operations"] = new JsonArray(operation) };

@@ -146,6 +146,44 @@ public sealed class ScimClientFailureTests
     }
 
     [Fact]
+    public async Task A_409_on_create_whose_user_has_our_anchor_is_our_own_earlier_write()
+    {
+        // the answer to an earlier POST was lost: the look-up before the POST found nothing yet (a
+        // replica behind), the POST meets the user, and the look-up after the 409 finds it
+        var lookups = 0;
+        using var server = new LoopbackServer
+        {
+            Answer = r => r.Method switch
+            {
+                "GET" when Interlocked.Increment(ref lookups) == 1 => (200, """{"totalResults":0,"Resources":[]}""", null),
+                "GET" => (200, """{"totalResults":1,"Resources":[{"id":"u-9","userName":"ada","externalId":"100042"}]}""", null),
+                _ => (409, ScimError(409, "userName ada is taken", "uniqueness"), null),
+            },
+        };
+        var op = Create() with { Anchor = "100042" };
+        var result = await Connector(server).ApplyAsync(op, default);
+
+        Assert.True(result.AlreadyApplied);
+        Assert.Equal("u-9", result.NativeId);
+        Assert.Equal("ada", result.Outputs[AccountAttributes.Username]);
+        Assert.Equal(["GET", "POST", "GET"], server.Requests.Select(r => r.Method));
+        Assert.All(server.Requests.Where(r => r.Method == "GET"), r => Assert.Contains("filter=externalId eq \"100042\"", r.Query));
+        Assert.Contains("\"externalId\":\"100042\"", server.Requests.Single(r => r.Method == "POST").Body);
+    }
+
+    [Fact]
+    public async Task A_409_on_create_for_someone_else_is_a_conflict()
+    {
+        using var server = new LoopbackServer
+        {
+            Answer = r => r.Method == "GET" ? (200, """{"totalResults":0,"Resources":[]}""", null) : (409, ScimError(409, "userName ada is taken", "uniqueness"), null),
+        };
+        var e = await Assert.ThrowsAsync<ConnectorException>(() => Connector(server).ApplyAsync(Create() with { Anchor = "100042" }, default));
+        Assert.Equal(ConnectorFailure.Conflict, e.Failure);
+        Assert.Contains("uniqueness: userName ada is taken", e.Message);
+    }
+
+    [Fact]
     public async Task Filter_values_are_quoted_and_escaped()
     {
         using var server = new LoopbackServer { Answer = _ => (200, """{"totalResults":0,"Resources":[]}""", null) };
