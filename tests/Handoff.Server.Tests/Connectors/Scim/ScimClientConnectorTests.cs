@@ -13,7 +13,8 @@ namespace Handoff.Server.Tests.Connectors.Scim;
 /// request, never through the connector. The server's database is SQLite: the provider behind the
 /// app is not what these tests are about (the SCIM server's own tests run on both providers).
 /// </summary>
-public sealed class ScimClientConnectorTests(ScimServerProcess server) : IClassFixture<ScimServerProcess>
+[Collection(ScimServerCollection.Name)]
+public sealed class ScimClientConnectorTests(ScimServerProcess server)
 {
     private const string Enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 

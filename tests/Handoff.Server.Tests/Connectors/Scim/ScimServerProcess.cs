@@ -10,6 +10,14 @@ using Handoff.Server.Tests.Cli;
 
 namespace Handoff.Server.Tests.Connectors.Scim;
 
+/// <summary>One server process for every test class of the collection (each <c>handoff</c> start costs
+/// seconds of the shared CPUs); the tests use unique names so they do not see each other's users.</summary>
+[CollectionDefinition(Name)]
+public sealed class ScimServerCollection : ICollectionFixture<ScimServerProcess>
+{
+    public const string Name = "handoff serve as a SCIM app";
+}
+
 /// <summary>
 /// Handoff's own SCIM server as the app under the SCIM client: <c>handoff serve</c> in a separate
 /// process with its own SQLite database and key ring, the Acme workspace applied and its dictionary
