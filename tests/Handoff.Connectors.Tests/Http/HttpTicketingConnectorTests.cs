@@ -72,6 +72,25 @@ public sealed class HttpTicketingConnectorTests
     }
 
     [Fact]
+    public async Task Without_a_body_template_the_default_sends_the_step_inputs_and_empty_ones_as_null()
+    {
+        using var server = new LoopbackServer { Answer = _ => (200, """{"id": 81}""", null) };
+        var connector = new HttpTicketingConnector(new SystemDefinition("desk", "Desk", SystemKind.Ticketing, "http", SystemOwner.It,
+            new Dictionary<string, string> { ["url"] = server.Url }), Client);
+
+        var result = await connector.ApplyAsync(new TargetOperation(TargetOperationKind.CreateTicket, ObjectClasses.Ticket, null, null,
+            new Dictionary<string, object?> { [MessageAttributes.Title] = "Return laptop", [MessageAttributes.Body] = null }, "run3/return"), default);
+
+        Assert.Equal("81", result.NativeId); // a number id at the default pointer /id
+        var request = Assert.Single(server.Requests);
+        Assert.Equal("/tickets", request.Path);
+        using var body = JsonDocument.Parse(request.Body);
+        Assert.Equal("Return laptop", body.RootElement.GetProperty("title").GetString());
+        Assert.Equal(JsonValueKind.Null, body.RootElement.GetProperty("body").ValueKind);
+        Assert.Equal(JsonValueKind.Null, body.RootElement.GetProperty("due").ValueKind);
+    }
+
+    [Fact]
     public async Task A_503_is_retried_after_the_servers_retry_after_with_the_same_idempotency_key()
     {
         using var server = new LoopbackServer();
