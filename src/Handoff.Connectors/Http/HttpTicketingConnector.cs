@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text.Json;
 using Handoff.Core.Connectors;
 using Handoff.Core.Templates;

@@ -4,8 +4,8 @@ using Handoff.Connectors.Tests.Http;
 using Handoff.Core.Workspace;
 using Handoff.Data.Tests;
 using Handoff.Data.Workflows;
-using MimeKit;
 using Microsoft.EntityFrameworkCore;
+using MimeKit;
 
 namespace Handoff.Connectors.Tests.Mail;
 
