@@ -234,7 +234,6 @@ public sealed class SmtpConnector : ITargetConnector, IOperationValidator
         {
             Timeout = (int)_settings.Timeout.TotalMilliseconds,
             ServerCertificateValidationCallback = ValidateCertificate,
-            CheckCertificateRevocation = _settings.TrustedCertificates is null,
         };
         try
         {
