@@ -35,8 +35,14 @@ public static class ConnectorCatalog
         // retries / max_wait_seconds: in-process retries of 429 / 5xx and the longest Retry-After waited for.
         new("scim-client", false, ["url"], ["token_env", "update", "page_size", "retries", "max_wait_seconds", .. TargetKeys]),
         // url: the base address; secret_env: HMAC secret to sign bodies with; token_env: a bearer token.
-        new("http", false, ["url"], ["token_env", "secret_env", .. TargetKeys]),
-        new("smtp", false, [], ["host", "port", "from", .. TargetKeys]),
+        // With kind: ticketing — ticket_path (appended to url, default tickets), ticket_body (Liquid JSON
+        // over title/body/queue/due), ticket_id (JSON pointer to the id in the answer, default /id),
+        // retries (on 429/5xx, default 3).
+        new("http", false, ["url"], ["token_env", "secret_env", "ticket_path", "ticket_body", "ticket_id", "retries", .. TargetKeys]),
+        // starttls: required (default), when_available or none; username + password_env: SMTP AUTH;
+        // templates: mail template folder (relative to the workspace); ca_file: a PEM CA to trust besides
+        // the machine's store; timeout_seconds (default 30).
+        new("smtp", false, [], ["host", "port", "from", "starttls", "username", "password_env", "templates", "ca_file", "timeout_seconds", .. TargetKeys]),
         // kind: active-directory, openldap, scim-app, ticketing or mail (the real system it stands in for).
         // groups: comma-separated groups that exist from the start; groups_must_exist: true refuses others
         // (default: created on first use).

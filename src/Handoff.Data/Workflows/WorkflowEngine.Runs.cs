@@ -5,6 +5,7 @@ using Handoff.Core.People;
 using Handoff.Core.Workflows;
 using Handoff.Core.Workspace;
 using Handoff.Data.Events;
+using Handoff.Data.People;
 using Handoff.Data.Security;
 using Microsoft.EntityFrameworkCore;
 using Polly;
@@ -538,6 +539,7 @@ public sealed partial class WorkflowEngine
         var before = values.TryGetValue(write.Field, out var old) ? old.Value : null;
         if (before == write.Value)
             return;
+        var keysBefore = protection.ForCorrelation(values.ToDictionary(p => p.Key, p => (string?)p.Value.Value));
         if (write.Value is null)
             values.Remove(write.Field);
         else
@@ -545,6 +547,20 @@ public sealed partial class WorkflowEngine
         person.ValuesJson = protection.SerializeResolved(values);
         person.UpdatedAt = now;
         person.Version++;
+        // A field a correlation rule uses (a work email written back by pre-hire) must move the
+        // person's key row with it, or the next source record carrying the new value finds no one.
+        var keysAfter = protection.ForCorrelation(values.ToDictionary(p => p.Key, p => (string?)p.Value.Value));
+        foreach (var rule in workspace.Definition.Dictionary.Correlation.Where(r => r.Fields.Contains(write.Field)))
+        {
+            var from = Correlator.KeyValue(rule, keysBefore);
+            var to = Correlator.KeyValue(rule, keysAfter);
+            if (from == to)
+                continue;
+            if (from is not null)
+                await db.PersonKeys.Where(k => k.PersonId == person.Id && k.Rule == rule.Name && k.Value == from).ExecuteDeleteAsync(ct);
+            if (to is not null)
+                db.PersonKeys.Add(new PersonKeyRow { Rule = rule.Name, Value = to, PersonId = person.Id });
+        }
         var sensitive = protection.IsSensitive(write.Field);
         db.OutboxEvents.Add(new OutboxEventRow
         {
