@@ -351,18 +351,31 @@ public sealed class Reconciler(
     // Schedule
     // ------------------------------------------------------------------------------------------
 
-    /// <summary>The systems whose <c>reconcile:</c> cron had an occurrence in (<paramref name="from"/>, <paramref name="to"/>]
-    /// — once each, however many occurrences were missed.</summary>
-    public static IReadOnlyList<(SystemDefinition System, DateTimeOffset Occurrence)> Due(WorkspaceDefinition workspace, DateTimeOffset from, DateTimeOffset to)
+    /// <summary>Runs the scheduled reconciliations that are due: each system whose <c>reconcile:</c> cron had
+    /// an occurrence since its last scheduled report (or since <paramref name="since"/>, when it has none —
+    /// the server's start) runs once, however many occurrences were missed while nothing ran.</summary>
+    public async Task<IReadOnlyList<ReconciliationDetail>> RunDueAsync(DateTimeOffset since, CancellationToken ct)
     {
-        var due = new List<(SystemDefinition, DateTimeOffset)>();
+        var workspace = (await workspaces.LoadActiveAsync(ct)).Definition;
+        var now = clock.GetUtcNow();
+        var done = new List<ReconciliationDetail>();
         foreach (var system in Reconcilable(workspace))
         {
             if (system.Setting("reconcile") is not { Length: > 0 } cron)
                 continue;
-            if (WorkflowSchedule.Occurrences(cron, system.Setting("reconcile_time_zone"), from, to).Cast<DateTimeOffset?>().LastOrDefault() is { } last)
-                due.Add((system, last));
+            DateTimeOffset? last;
+            await using (var db = database.CreateContext())
+            {
+                last = await db.ReconciliationReports.AsNoTracking().Where(r => r.System == system.Id && r.Actor.StartsWith(ScheduleActor))
+                    .OrderByDescending(r => r.StartedAt).Select(r => (DateTimeOffset?)r.StartedAt).FirstOrDefaultAsync(ct);
+            }
+            var from = last ?? since;
+            if (WorkflowSchedule.Occurrences(cron, system.Setting("reconcile_time_zone"), from, now).Cast<DateTimeOffset?>().LastOrDefault() is { } occurrence)
+                done.Add(await RunAsync(system.Id, dryRun: false, $"{ScheduleActor}{occurrence.UtcDateTime:yyyy-MM-ddTHH:mmZ}", ct));
         }
-        return due;
+        return done;
     }
+
+    /// <summary>The actor prefix of scheduled reconciliations (followed by the occurrence they stand for).</summary>
+    public const string ScheduleActor = "schedule:";
 }

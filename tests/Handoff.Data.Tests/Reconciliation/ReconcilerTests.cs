@@ -208,4 +208,34 @@ public sealed class ReconcilerTests
         Assert.Equal("no system \"directroy\" in the workspace; target systems that can be reconciled: directory, slack", unknown.Message);
         Assert.StartsWith("hris is a hris system (csv), not a target with accounts", source.Message, StringComparison.Ordinal);
     }
+
+    [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task A_scheduled_reconciliation_runs_once_for_the_latest_missed_occurrence(string provider)
+    {
+        var workspace = Path.Combine(Path.GetTempPath(), "handoff-reconcile-cron-" + Guid.NewGuid().ToString("N")[..8]);
+        foreach (var file in Directory.EnumerateFiles(Repository.AcmeWorkspace, "*", SearchOption.AllDirectories))
+        {
+            var to = Path.Combine(workspace, Path.GetRelativePath(Repository.AcmeWorkspace, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
+        }
+        var systems = Path.Combine(workspace, "systems.yaml");
+        const string Anchor = "      threshold_window: 24h\n";
+        Assert.Contains(Anchor, File.ReadAllText(systems), StringComparison.Ordinal);
+        File.WriteAllText(systems, File.ReadAllText(systems).Replace(Anchor, Anchor + "      reconcile: \"0 3 * * *\"\n", StringComparison.Ordinal));
+        var spine = await DataSpine.StartAsync(provider, workspaceDir: workspace);
+        var reconciler = new Reconciler(spine.Database, spine.Clock, spine.Audit, spine.Workspace, spine.Keys, ws => TargetConnectors.For(ws, spine.Database, spine.Clock));
+        var serverStart = spine.Clock.GetUtcNow(); // 2026-11-27 09:00: today's 03:00 is before the start
+
+        Assert.Empty(await reconciler.RunDueAsync(serverStart, default));
+
+        spine.Clock.Now = serverStart.AddDays(3); // down over three occurrences (28th, 29th, 30th at 03:00)
+        var ran = Assert.Single(await reconciler.RunDueAsync(serverStart, default));
+        Assert.Equal(("directory", "schedule:2026-11-30T03:00Z"), (ran.Report.System, ran.Report.Actor));
+        Assert.Empty(await reconciler.RunDueAsync(serverStart, default));
+
+        spine.Clock.Now = serverStart.AddDays(4);
+        Assert.Equal("schedule:2026-12-01T03:00Z", Assert.Single(await reconciler.RunDueAsync(serverStart, default)).Report.Actor);
+        Assert.Equal(2, (await reconciler.ListAsync("directory", 10, default)).Count);
+    }
 }
