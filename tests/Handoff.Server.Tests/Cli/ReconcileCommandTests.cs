@@ -58,11 +58,16 @@ public sealed class ReconcileCommandTests
         var title = (await directory.ReadAsync(ObjectClasses.Account, default).ToListAsync()).Single(a => a.NativeId == maggie.NativeId).Attributes["title"];
         Assert.Equal("Chief Executive Officer", title);
 
-        var list = await Ok("reconcile", "--list");
-        Assert.Contains("user:ivan (dry run)", list);
-        Assert.Equal(2, list.Split('\n').Count(l => l.Contains("directory", StringComparison.Ordinal)));
+        var table = await Ok("reconcile", "--list");
+        Assert.True(table.Contains(report.GetProperty("id").GetString()![..8], StringComparison.Ordinal), table);
+        using var list = JsonDocument.Parse(await Ok("reconcile", "--list", "--json"));
+        Assert.Equal([false, true], list.RootElement.EnumerateArray().Select(r => r.GetProperty("dry_run").GetBoolean()).Order());
+        Assert.All(list.RootElement.EnumerateArray(), r => Assert.Equal(("directory", "user:ivan"), (r.GetProperty("system").GetString(), r.GetProperty("actor").GetString())));
         var id = report.GetProperty("id").GetString()!;
-        Assert.Contains("svc-backup", await Ok("reconcile", "--show", id[..8]));
+        var shown = await Ok("reconcile", "--show", id[..8]);
+        Assert.Contains($"reconciliation {id} of directory", shown);
+        Assert.Contains("unmanaged", shown);
+        Assert.Contains("repaired", shown);
 
         var (exit, output) = await HandoffProcess.RunAsync("reconcile", "directroy", "--db", db, "--keys-dir", keys);
         Assert.Equal(1, exit);
