@@ -12,7 +12,6 @@ using Handoff.Data.Reconciliation;
 using Handoff.Data.Security;
 using Handoff.Data.Workflows;
 using Handoff.Data.Workspace;
-using Microsoft.EntityFrameworkCore;
 
 namespace Handoff.Bench;
 

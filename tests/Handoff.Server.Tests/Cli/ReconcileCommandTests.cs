@@ -32,12 +32,18 @@ public sealed class ReconcileCommandTests
         // Margaret Chen's account, made by hand with a wrong title (enforce); and an account nobody manages.
         var maggie = await directory.ApplyAsync(new TargetOperation(TargetOperationKind.Create, ObjectClasses.Account, null, "100101", new Dictionary<string, object?>
         {
-            [AccountAttributes.Username] = "mchen", [AccountAttributes.DisplayName] = "Margaret Chen", [AccountAttributes.GivenName] = "Margaret",
-            [AccountAttributes.Surname] = "Chen", ["title"] = "Intern", ["department"] = "Operations", [AccountAttributes.Email] = "margaret.chen@acme.example",
+            [AccountAttributes.Username] = "mchen",
+            [AccountAttributes.DisplayName] = "Margaret Chen",
+            [AccountAttributes.GivenName] = "Margaret",
+            [AccountAttributes.Surname] = "Chen",
+            ["title"] = "Intern",
+            ["department"] = "Operations",
+            [AccountAttributes.Email] = "margaret.chen@acme.example",
         }, "k1"), default);
         await directory.ApplyAsync(new TargetOperation(TargetOperationKind.Create, ObjectClasses.Account, null, null, new Dictionary<string, object?>
         {
-            [AccountAttributes.Username] = "svc-backup", [AccountAttributes.DisplayName] = "Backup service",
+            [AccountAttributes.Username] = "svc-backup",
+            [AccountAttributes.DisplayName] = "Backup service",
         }, "k2"), default);
 
         var dry = await Ok("reconcile", "directory", "--dry-run", "--actor", "ivan");
