@@ -8,7 +8,9 @@ public static class ConnectorCatalog
         public IEnumerable<string> AllKeys => Required.Concat(Optional);
     }
 
-    private static readonly string[] TargetKeys = ["threshold_count", "threshold_share", "threshold_window", "max_concurrency"];
+    // reconcile: cron of the scheduled reconciliation (e.g. "0 2 * * *"), reconcile_time_zone its zone
+    // (default UTC); anchor_field: the canonical field written as the account's anchor (default employee_id).
+    private static readonly string[] TargetKeys = ["threshold_count", "threshold_share", "threshold_window", "max_concurrency", "reconcile", "reconcile_time_zone", "anchor_field"];
 
     public static IReadOnlyList<ConnectorType> Types { get; } =
     [

@@ -611,8 +611,10 @@ public sealed partial class WorkflowEngine
                 await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtext({0}))", ["threshold:" + system], ct);
             if (await db.StagedWrites.AnyAsync(s => s.RunId == runId && s.StepId == stepId && s.Status == "allowed", ct))
                 return;
-            var done = await db.StagedWrites.CountAsync(s => s.System == system && (s.Status == "allowed" || s.Status == "released") && s.CreatedAt >= since, ct);
-            var held = await db.StagedWrites.CountAsync(s => s.System == system && s.Status == "held", ct);
+            // Reconciliation's held repairs (updates) share the table but are not disables or deletes.
+            var done = await db.StagedWrites.CountAsync(s => s.System == system && s.StepId != Reconciliation.Reconciler.StagedStep
+                && (s.Status == "allowed" || s.Status == "released") && s.CreatedAt >= since, ct);
+            var held = await db.StagedWrites.CountAsync(s => s.System == system && s.StepId != Reconciliation.Reconciler.StagedStep && s.Status == "held", ct);
             var linked = await db.AccountLinks.CountAsync(l => l.System == system, ct);
             var wouldBe = done + held + 1;
             var kind = operation.Kind.ToString().ToLowerInvariant();
