@@ -170,14 +170,34 @@ public sealed class ScimClientConnector : ITargetConnector, IUniqueValueLookup
 
     private TargetObject ToAccount(JsonObject user)
     {
+        // native names are the SCIM paths a step or a dictionary binding uses: title, name.givenName,
+        // urn:…:enterprise:2.0:User:department, urn:…:User:manager.value, emails[type eq "work"].value
         var values = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, node) in user)
         {
+            var extension = name.StartsWith("urn:", StringComparison.OrdinalIgnoreCase);
             if (node is JsonValue v)
                 values[name] = SandboxValues.Value(v);
+            else if (node is JsonObject o)
+            {
+                foreach (var (sub, subNode) in o)
+                {
+                    var path = extension ? $"{name}:{sub}" : $"{name}.{sub}";
+                    if (subNode is JsonValue sv)
+                        values[path] = SandboxValues.Value(sv);
+                    else if (extension && subNode is JsonObject so)
+                    {
+                        foreach (var (leaf, leafNode) in so)
+                        {
+                            if (leafNode is JsonValue lv)
+                                values[$"{path}.{leaf}"] = SandboxValues.Value(lv);
+                        }
+                    }
+                }
+            }
         }
         foreach (var (op, path) in ScimPaths.NativeNames)
-            values[op] = SandboxValues.Value(ScimPaths.Get(user, path) as JsonValue);
+            values[op] = values[path] = SandboxValues.Value(ScimPaths.Get(user, path) as JsonValue);
         values[AccountAttributes.Email] ??= PrimaryEmail(user);
         values[AccountAttributes.Enabled] = ScimPaths.Child(user, "active")?.GetValueKind() != JsonValueKind.False;
         values[AccountAttributes.Groups] = GroupsOf(user)?.Select(g => g.Display).ToList() ?? [];

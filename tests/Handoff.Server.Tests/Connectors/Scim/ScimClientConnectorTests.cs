@@ -296,6 +296,10 @@ public sealed class ScimClientConnectorTests(ScimServerProcess server)
         Assert.Equal($"{prefix}.3@acme.example", mine[3].Attributes[AccountAttributes.Username]);
         Assert.Equal($"{prefix}.3@acme.example", mine[3].Attributes[AccountAttributes.Email]);
         Assert.Equal(false, mine[3].Attributes[AccountAttributes.Enabled]);
+        // the native names too, as steps and dictionary bindings spell them (reconciliation compares by them)
+        Assert.Equal("User3", mine[3].Attributes["name.familyName"]);
+        Assert.Equal($"{prefix}.3@acme.example", mine[3].Attributes[ScimPaths.WorkEmail]);
+        Assert.Equal("Engineer", mine[3].Attributes["title"]);
         Assert.Matches("^7[0-9]{8}$", mine[3].Anchor);
     }
 

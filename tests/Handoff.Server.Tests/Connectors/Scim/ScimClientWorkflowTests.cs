@@ -122,5 +122,15 @@ public sealed class ScimClientWorkflowTests(ScimServerProcess server)
         Assert.Equal([group], user["groups"]!.AsArray().Select(g => g!["display"]!.ToString()));
         var byAnchor = await server.GetAsync("/Users?filter=" + Uri.EscapeDataString(ScimPaths.Equal("externalId", employeeId)));
         Assert.Equal(1, byAnchor["totalResults"]!.GetValue<int>());
+
+        // Reconciliation reads the app through the same connector (paged): every user is read, the
+        // account the run made is tied to its person, the name-squatter without an anchor is unmanaged.
+        var reconciler = new Handoff.Data.Reconciliation.Reconciler(spine.Database, spine.Clock, spine.Audit, spine.Workspace, spine.Keys,
+            ws => TargetConnectors.For(ws, spine.Database, spine.Clock));
+        var report = await reconciler.RunAsync("saas", dryRun: true, "ivan", default);
+        Assert.True(report.Report.Status == "completed", report.Report.Status);
+        Assert.Equal((await server.GetAsync("/Users?count=0"))["totalResults"]!.GetValue<int>(), report.Report.Accounts);
+        Assert.DoesNotContain(report.Items, i => i.NativeId == link.NativeId && i.Class is "unmanaged" or "orphan");
+        Assert.Contains(report.Items, i => i.NativeId == takenJson!["id"]!.ToString() && i.Class == "unmanaged");
     }
 }
