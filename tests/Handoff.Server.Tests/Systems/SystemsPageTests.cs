@@ -23,7 +23,7 @@ public sealed class SystemsPageTests
         var page = await client.GetStringAsync(redirect.Headers.Location!.ToString());
         var start = page.IndexOf("class=\"flash", StringComparison.Ordinal);
         Assert.True(start >= 0, "no notice on the page");
-        return page[start..page.IndexOf("</p>", start, StringComparison.Ordinal)];
+        return WebUtility.HtmlDecode(page[start..page.IndexOf("</p>", start, StringComparison.Ordinal)]);
     }
 
     [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]

@@ -72,7 +72,7 @@ public sealed partial class WebTestHost : IAsyncDisposable
             if (!workers)
             {
                 b.Services.RemoveAll<IHostedService>();
-                b.Services.AddHostedService<Jobs.BackgroundJobRunner>();
+                b.Services.AddHostedService<Server.Jobs.BackgroundJobRunner>();
             }
         });
         await app.StartAsync();
