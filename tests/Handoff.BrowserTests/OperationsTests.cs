@@ -2,7 +2,6 @@ using Handoff.Data.Tests;
 using Handoff.Data.Tests.Workflows;
 using Handoff.Data.Workflows;
 using Handoff.Server.Tests.Systems;
-using Handoff.Server.Web.Workflows;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;

@@ -50,12 +50,15 @@ public sealed class BackgroundJobRunner(BackgroundJobQueue queue, HandoffRuntime
             if (job is null)
                 continue;
             await using var progress = new JobProgress(queue.Store, id);
+            // Wall time, not the runtime's clock: a demo or a test pins that one to a day.
+            var watch = System.Diagnostics.Stopwatch.StartNew();
             try
             {
                 await queue.Store.StartAsync(id, stoppingToken);
                 var result = await BackgroundJobHandlers.RunAsync(runtime, queue.ResultDirectory, job, progress, stoppingToken);
                 await progress.StopAsync();
-                await queue.Store.CompleteAsync(id, result.Done, result.Message, result.Json, result.Path, CancellationToken.None);
+                var took = watch.Elapsed.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+                await queue.Store.CompleteAsync(id, result.Done, $"{result.Message} ({took} s)", result.Json, result.Path, CancellationToken.None);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

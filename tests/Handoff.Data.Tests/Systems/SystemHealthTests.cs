@@ -16,8 +16,13 @@ public sealed class SystemHealthTests
         var run = Guid.NewGuid();
         RunStepRow Step(string? system, string status, double hoursAgo) => new()
         {
-            RunId = run, StepId = "s", Uses = "directory.create_account", System = system, Status = status,
-            StartedAt = now.AddHours(-hoursAgo), FinishedAt = now.AddHours(-hoursAgo),
+            RunId = run,
+            StepId = "s",
+            Uses = "directory.create_account",
+            System = system,
+            Status = status,
+            StartedAt = now.AddHours(-hoursAgo),
+            FinishedAt = now.AddHours(-hoursAgo),
         };
         await using (var db = spine.Db())
         {
