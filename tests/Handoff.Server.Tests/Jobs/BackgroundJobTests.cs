@@ -169,7 +169,9 @@ public sealed class BackgroundJobTests
 
         using var ivan = host.Client();
         await WebTestHost.SignInAsync(ivan, "ivan");
-        var id = JobIdFrom(await PostFormAsync(ivan, "/Runs", "/Runs/ExportJob", new() { ["Workflow"] = "pre-hire" }));
+        var empty = await PostFormAsync(ivan, "/Runs", "/Runs/ExportJob", []);
+        Assert.Equal("/Runs", empty.Headers.Location!.ToString());
+        var id = JobIdFrom(await PostFormAsync(ivan, "/Runs", "/Runs/ExportJob", new() { ["Format"] = "csv", ["Workflow"] = "pre-hire" }));
         var (job, _) = await WaitAsync(ivan, id);
         Assert.Equal("completed", job.GetProperty("status").GetString());
         Assert.Equal(steps, job.GetProperty("done").GetInt64());

@@ -13,6 +13,8 @@ namespace Handoff.Server.Web.Runs;
 [Authorize(Policy = Capabilities.RunsExport)]
 public sealed class ExportJobModel(BackgroundJobQueue jobs) : PageModel
 {
+    /// <summary>Always <c>csv</c>; asked for so that an empty POST starts nothing.</summary>
+    [BindProperty] public string? Format { get; set; }
     [BindProperty] public string? Status { get; set; }
     [BindProperty] public string? Workflow { get; set; }
     [BindProperty] public string? Date { get; set; }
@@ -21,6 +23,11 @@ public sealed class ExportJobModel(BackgroundJobQueue jobs) : PageModel
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
+        if (Format != "csv")
+        {
+            TempData["Error"] = $"export format \"{Format}\" is not csv";
+            return Redirect("/Runs");
+        }
         if (!string.IsNullOrWhiteSpace(Status) && !RunsIndexModel.Statuses.Contains(Status))
         {
             TempData["Error"] = $"status \"{Status}\" is not one of {string.Join(", ", RunsIndexModel.Statuses)}";
