@@ -166,16 +166,16 @@ public sealed class OperationsTests
         await using var browser = await Browser.StartAsync(ingest: false);
         var hector = await browser.SignInAsync("hector");
         await hector.GotoAsync("/Workflows/Edit?template=pre-hire");
-        await hector.FillAsync("#SimulateCount", "6000");
+        await hector.FillAsync("#SimulateCount", "3000");
         await hector.ClickAsync("#simulate-background");
         await hector.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/Jobs/[0-9a-f-]{36}$"));
         var jobUrl = hector.Url;
 
         // The page answers at once and the bar moves while the job runs.
         await Expect(hector.Locator("#job-status")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("queued|running"));
-        await Expect(hector.Locator("#job-count")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^[1-9]\d* of 6000$"), new() { Timeout = 60_000 });
+        await Expect(hector.Locator("#job-count")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^[1-9]\d* of 3000$"), new() { Timeout = 60_000 });
         var midway = await hector.Locator("#job-progress").GetAttributeAsync("value");
-        Assert.True(int.TryParse(midway, out var value) && value is > 0 and < 6000, $"progress value {midway}");
+        Assert.True(int.TryParse(midway, out var value) && value is > 0 and < 3000, $"progress value {midway}");
         await hector.ScreenshotAsync(new() { Path = Browser.ScreenshotPath("job-progress") });
 
         // Leaving the page does not stop the job.
@@ -183,8 +183,8 @@ public sealed class OperationsTests
         await Expect(hector.Locator("#jobs tr[data-job]")).ToHaveCountAsync(1);
         await hector.GotoAsync(jobUrl);
         await Expect(hector.Locator("#job-status")).ToHaveTextAsync("completed", new() { Timeout = 180_000 });
-        await Expect(hector.Locator("#job-count")).ToHaveTextAsync("6000 of 6000");
-        await Expect(hector.Locator("#simulation-summary")).ToContainTextAsync("6000 people");
+        await Expect(hector.Locator("#job-count")).ToHaveTextAsync("3000 of 3000");
+        await Expect(hector.Locator("#simulation-summary")).ToContainTextAsync("3000 people");
         await Expect(hector.Locator("#simulation-summary")).ToContainTextAsync("planned writes");
         await Expect(hector.Locator("#simulation-failures tr").Nth(1)).ToBeVisibleAsync();
         await hector.ScreenshotAsync(new() { Path = Browser.ScreenshotPath("job-simulation"), FullPage = false });
