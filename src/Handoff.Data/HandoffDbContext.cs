@@ -3,6 +3,7 @@ using Handoff.Core.Audit;
 using Handoff.Data.Accounts;
 using Handoff.Data.Audit;
 using Handoff.Data.Events;
+using Handoff.Data.Jobs;
 using Handoff.Data.People;
 using Handoff.Data.Reconciliation;
 using Handoff.Data.Sandbox;
@@ -54,6 +55,7 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
     public DbSet<SandboxFaultRow> SandboxFaults => Set<SandboxFaultRow>();
     public DbSet<ScimResourceRow> ScimResources => Set<ScimResourceRow>();
     public DbSet<ScimMemberRow> ScimMembers => Set<ScimMemberRow>();
+    public DbSet<BackgroundJobRow> BackgroundJobs => Set<BackgroundJobRow>();
     public DbSet<ReconciliationReportRow> ReconciliationReports => Set<ReconciliationReportRow>();
     public DbSet<ReconciliationItemRow> ReconciliationItems => Set<ReconciliationItemRow>();
 
@@ -206,6 +208,17 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
 
         ConfigureWorkflows(b);
         ConfigureSandbox(b);
+        b.Entity<BackgroundJobRow>(e =>
+        {
+            e.ToTable("background_jobs");
+            e.Property(j => j.Id).ValueGeneratedNever();
+            e.Property(j => j.Kind).HasMaxLength(32);
+            e.Property(j => j.Status).HasMaxLength(16);
+            e.Property(j => j.StartedBy).HasMaxLength(200);
+            e.Property(j => j.ResultPath).HasMaxLength(1000);
+            e.HasIndex(j => j.Status);
+            e.HasIndex(j => j.CreatedAt);
+        });
 
         // snake_case columns, so hand-written SQL (reports, COPY, psql) reads naturally on both providers.
         // SQLite cannot order or compare DateTimeOffset; every time is UTC, so it stores UTC DateTime

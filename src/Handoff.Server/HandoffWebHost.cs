@@ -1,7 +1,9 @@
 using Handoff.Server.Health;
 using Handoff.Server.Hooks;
+using Handoff.Server.Jobs;
 using Handoff.Server.Logging;
 using Handoff.Server.Scim;
+using Handoff.Server.Sources;
 using Handoff.Server.Web;
 
 namespace Handoff.Server;
@@ -21,6 +23,9 @@ public static class HandoffWebHost
         builder.Services.AddHostedService<ReconcileWorker>();
         builder.Services.AddSingleton<WorkflowSignal>();
         builder.Services.AddHostedService<WorkflowWorker>();
+        builder.Services.AddHostedService<DropFolderWorker>();
+        builder.Services.AddSingleton<BackgroundJobQueue>();
+        builder.Services.AddHostedService<BackgroundJobRunner>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.AddHandoffWeb(runtime);

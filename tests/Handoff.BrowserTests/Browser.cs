@@ -19,9 +19,11 @@ public sealed class Browser : IAsyncDisposable
     public IBrowser Chromium { get; }
     public WebTestHost Host { get; }
 
-    public static async Task<Browser> StartAsync(string provider = TestDatabases.Sqlite, int signInsPerMinute = 1000)
+    /// <param name="workspaceDir">a copy of the Acme workspace (tests that drop files into its folders)</param>
+    /// <param name="workers">run the server's background workers (engine, drop folders) as <c>handoff serve</c> does</param>
+    public static async Task<Browser> StartAsync(string provider = TestDatabases.Sqlite, int signInsPerMinute = 1000, string? workspaceDir = null, bool workers = false, bool ingest = true)
     {
-        var host = await WebTestHost.StartAsync(provider, ingest: true, signInsPerMinute);
+        var host = await WebTestHost.StartAsync(provider, ingest, signInsPerMinute, workspaceDir, workers);
         var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new()
         {

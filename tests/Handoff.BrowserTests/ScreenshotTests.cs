@@ -22,12 +22,16 @@ public sealed class ScreenshotTests
         await Expect(page.Locator("#people-chart")).ToHaveAttributeAsync("style", new System.Text.RegularExpressions.Regex("height"));
         await Expect(page.Locator("#people-by-state")).ToContainTextAsync("active");
         await Expect(page.Locator("#attention")).ToContainTextAsync("review queue");
+        // The integration-health stacked bar was drawn too; its table has a line per system.
+        await Expect(page.Locator("#health-chart")).ToHaveAttributeAsync("style", new System.Text.RegularExpressions.Regex("height"));
+        await Expect(page.Locator("#health tr[data-system=hris]")).ToBeVisibleAsync();
         await page.ScreenshotAsync(new() { Path = Browser.ScreenshotPath("dashboard") });
 
         foreach (var (path, name, check) in new[]
         {
             ("/People?state=active", "people", "#people"),
             ("/Systems", "systems", "#hris"),
+            ("/Systems/Schema/directory", "schema", "#schema [data-object-class=account]"),
             ("/Workflows", "workflows", "#templates"),
             ("/Review", "review", "#quarantine-rows"),
             ("/Admin/Users", "admin-users", "#users"),
@@ -37,6 +41,15 @@ public sealed class ScreenshotTests
             await Expect(page.Locator(check)).ToBeVisibleAsync();
             await page.ScreenshotAsync(new() { Path = Browser.ScreenshotPath(name) });
         }
+        // A sync from the Systems page runs as a background job: its page, then the jobs list.
+        await page.GotoAsync("/Systems");
+        await page.ClickAsync("[data-sync=ats]");
+        await Expect(page.Locator("#job-status")).ToHaveTextAsync("completed", new() { Timeout = 60_000 });
+        await Expect(page.Locator("#job-message")).ToContainTextAsync("ats: read 16");
+        await page.ScreenshotAsync(new() { Path = Browser.ScreenshotPath("job") });
+        await page.GotoAsync("/Jobs");
+        await Expect(page.Locator("#jobs tr[data-job]")).ToHaveCountAsync(1);
+        await page.ScreenshotAsync(new() { Path = Browser.ScreenshotPath("jobs") });
         Assert.Empty(browser.Errors);
 
         // The API reference (Scalar, served locally, its one inline module script allowed by a nonce).

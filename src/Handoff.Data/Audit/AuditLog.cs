@@ -174,7 +174,8 @@ public sealed class AuditLog(DatabaseOptions database, IAuditSigningKey key, Tim
 
     /// <summary>Writes the selected entries to <paramref name="output"/>, streamed from the database
     /// (no tracking, one entry in memory at a time). Returns how many were written.</summary>
-    public async Task<long> ExportAsync(AuditExportQuery query, AuditExportFormat format, Stream output, CancellationToken ct = default)
+    /// <param name="progress">told the number of entries written so far, after each one (a background job's progress bar)</param>
+    public async Task<long> ExportAsync(AuditExportQuery query, AuditExportFormat format, Stream output, CancellationToken ct = default, IProgress<long>? progress = null)
     {
         await using var db = database.CreateContext();
         var rows = db.AuditEntries.AsNoTracking();
@@ -208,6 +209,7 @@ public sealed class AuditLog(DatabaseOptions database, IAuditSigningKey key, Tim
                     Csv(e.ObjectId), Csv(row.FieldsJson), Csv(e.CorrelationId), e.PreviousHash, e.Hash));
             }
             count++;
+            progress?.Report(count);
         }
         await writer.FlushAsync(ct);
         return count;

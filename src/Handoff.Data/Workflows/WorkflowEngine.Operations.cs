@@ -208,7 +208,8 @@ public sealed partial class WorkflowEngine
     }
 
     /// <summary>Run history as CSV, one line per step (inputs and outputs as stored: sensitive values redacted).</summary>
-    public async Task ExportCsvAsync(TextWriter output, RunQuery query, CancellationToken ct)
+    /// <param name="progress">told the number of step lines written so far, after each one (a background job's progress bar)</param>
+    public async Task ExportCsvAsync(TextWriter output, RunQuery query, CancellationToken ct, IProgress<long>? progress = null)
     {
         await using var db = database.CreateContext();
         var runs = db.Runs.AsNoTracking();
@@ -226,6 +227,7 @@ public sealed partial class WorkflowEngine
         foreach (var h in new[] { "run_id", "workflow", "version", "person_id", "trigger", "run_status", "step", "uses", "system", "step_status", "attempts", "inputs", "outputs", "error", "started_at", "finished_at" })
             csv.WriteField(h);
         csv.EndRecord();
+        long written = 0;
         await foreach (var row in rows.AsAsyncEnumerable().WithCancellation(ct))
         {
             foreach (var field in new[] { row.Id.ToString("N"), row.WorkflowId, row.Version.ToString(CultureInfo.InvariantCulture), row.PersonId.ToString(), row.TriggerKey,
@@ -233,6 +235,7 @@ public sealed partial class WorkflowEngine
                 row.Error ?? "", row.StartedAt.ToString("O", CultureInfo.InvariantCulture), row.FinishedAt.ToString("O", CultureInfo.InvariantCulture) })
                 csv.WriteField(field);
             csv.EndRecord();
+            progress?.Report(++written);
         }
         csv.Flush();
     }

@@ -56,16 +56,17 @@ public sealed class WorkflowSimulator(DatabaseOptions database, TimeProvider clo
         return await SimulateAsync(workflow, workspace.Definition, people, personId is not null, ct);
     }
 
-    public async Task<SimulationReport> ForGeneratedAsync(WorkflowDefinition workflow, int count, int seed, CancellationToken ct)
+    /// <param name="progress">told the number of people simulated so far, after each one (a background job's progress bar)</param>
+    public async Task<SimulationReport> ForGeneratedAsync(WorkflowDefinition workflow, int count, int seed, CancellationToken ct, IProgress<int>? progress = null)
     {
         var workspace = await workspaces.LoadActiveAsync(ct);
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         var people = SimulatedPopulation.Generate(workspace.Definition.Dictionary, count, seed, today);
-        return await SimulateAsync(workflow, workspace.Definition, people, false, ct);
+        return await SimulateAsync(workflow, workspace.Definition, people, false, ct, progress);
     }
 
     public async Task<SimulationReport> SimulateAsync(WorkflowDefinition workflow, WorkspaceDefinition workspace, IReadOnlyList<SimulatedPerson> people,
-        bool ignoreScope, CancellationToken ct)
+        bool ignoreScope, CancellationToken ct, IProgress<int>? progress = null)
     {
         var connectors = connectorsFor(workspace);
         var planned = new HashSet<(string System, string Value)>();
@@ -91,6 +92,7 @@ public sealed class WorkflowSimulator(DatabaseOptions database, TimeProvider clo
             if (inScope)
                 await SimulateRunAsync(workflow, workspace, connectors, view, runId, now, planned, steps, ct);
             runs.Add(new SimulatedRun(person.Id, person.Name, person.Defect, inScope, steps));
+            progress?.Report(runs.Count);
         }
         return new SimulationReport(workflow.Id, runs);
     }

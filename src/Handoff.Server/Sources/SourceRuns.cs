@@ -1,5 +1,6 @@
 using Handoff.Connectors;
 using Handoff.Core.Sources;
+using Handoff.Core.Workspace;
 using Handoff.Data.Sources;
 using Handoff.Data.Workspace;
 using Microsoft.EntityFrameworkCore;
@@ -17,7 +18,8 @@ public sealed record RetryReport(IReadOnlyList<SyncReport> Syncs, int Retried, i
 public static class SourceRuns
 {
     /// <summary>Reads a system's drop folder (or one file) through the pipeline.</summary>
-    public static async Task<SyncReport> SyncAsync(HandoffRuntime runtime, string system, string? file, CancellationToken ct)
+    /// <param name="progress">told the number of records read so far, after each one (a background job's progress bar)</param>
+    public static async Task<SyncReport> SyncAsync(HandoffRuntime runtime, string system, string? file, CancellationToken ct, IProgress<int>? progress = null)
     {
         var workspace = await runtime.Workspace.LoadActiveAsync(ct);
         var definition = workspace.Definition.FindSystem(system)
@@ -31,7 +33,29 @@ public static class SourceRuns
         {
             throw new WorkspaceStateException(e.Message);
         }
-        return await runtime.Sync.RunAsync(workspace.Definition, system, reader.ReadAsync(ct), definition.Connector, ct, fullSnapshot: file is null);
+        var items = progress is null ? reader.ReadAsync(ct) : Counted(reader.ReadAsync(ct), progress);
+        return await runtime.Sync.RunAsync(workspace.Definition, system, items, definition.Connector, ct, fullSnapshot: file is null);
+    }
+
+    /// <summary>The records of a CSV system's drop folder, counted by lines (a quoted line break makes
+    /// it an estimate; the progress bar needs no more).</summary>
+    public static long CountRecords(SystemDefinition system, string workspaceDirectory)
+    {
+        var options = Connectors.Csv.CsvSourceOptions.FromSystem(system, workspaceDirectory);
+        if (!Directory.Exists(options.Path))
+            return 0;
+        return Directory.EnumerateFiles(options.Path, options.Pattern, SearchOption.TopDirectoryOnly)
+            .Sum(f => Math.Max(0, File.ReadLines(f).LongCount(l => l.Length > 0) - 1));
+    }
+
+    private static async IAsyncEnumerable<SourceItem> Counted(IAsyncEnumerable<SourceItem> items, IProgress<int> progress)
+    {
+        var read = 0;
+        await foreach (var item in items)
+        {
+            yield return item;
+            progress.Report(++read);
+        }
     }
 
     /// <summary>Retries a system's quarantined rows: a CSV system's drop folder is read again (fixed rows

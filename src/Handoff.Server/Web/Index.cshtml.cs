@@ -1,5 +1,6 @@
 using Handoff.Data.People;
 using Handoff.Data.Sources;
+using Handoff.Data.Systems;
 using Handoff.Data.Workflows;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
@@ -21,6 +22,16 @@ public sealed class DashboardModel(HandoffRuntime runtime) : PageModel
     public string Today { get; private set; } = "";
     public int OpenApprovals { get; private set; }
     public int HeldWrites { get; private set; }
+    /// <summary>Per system over the last 7 days: target writes that succeeded or failed, and sync errors.</summary>
+    public IReadOnlyList<IntegrationHealth> Health { get; private set; } = [];
+
+    /// <summary>The stacked bar's series, in the order of <see cref="Health"/>.</summary>
+    public static object[] HealthSeries(IReadOnlyList<IntegrationHealth> health) =>
+    [
+        new { label = "writes ok", values = health.Select(h => h.SucceededWrites) },
+        new { label = "writes failed", values = health.Select(h => h.FailedWrites) },
+        new { label = "sync errors", values = health.Select(h => h.SyncErrors) },
+    ];
 
     /// <summary>completed (with or without errors), failed, waiting, and what is queued or running.</summary>
     public static async Task<IReadOnlyDictionary<string, int>> RunsTodayAsync(WorkflowOverview overview, DateTimeOffset since, CancellationToken ct)
@@ -51,5 +62,6 @@ public sealed class DashboardModel(HandoffRuntime runtime) : PageModel
         Today = today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         RunsToday = await RunsTodayAsync(overview, new DateTimeOffset(today, TimeSpan.Zero), ct);
         (OpenApprovals, HeldWrites) = await overview.NeedsActionAsync(ct);
+        Health = await new SystemHealth(runtime.Database).SinceAsync(runtime.Clock.GetUtcNow().AddDays(-7), ct);
     }
 }

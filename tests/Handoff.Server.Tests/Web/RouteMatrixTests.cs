@@ -77,6 +77,12 @@ public sealed partial class RouteMatrixTests
         ["PAGE /Systems"] = Capabilities.SystemsRead,
         ["PAGE /Systems/Index"] = Capabilities.SystemsRead,
         ["PAGE /Systems/Sync"] = Capabilities.SystemsSync,
+        ["PAGE /Systems/Test"] = Capabilities.SystemsTest,
+        ["PAGE /Systems/Schema/{system}"] = Capabilities.SystemsRead,
+        // A job is readable by whoever may start its kind: the page and the API check that per job.
+        ["PAGE /Jobs"] = SignedIn,
+        ["PAGE /Jobs/Index"] = SignedIn,
+        ["PAGE /Jobs/{id:guid}"] = SignedIn,
         ["PAGE /Workflows"] = Capabilities.WorkflowsRead,
         ["PAGE /Workflows/Index"] = Capabilities.WorkflowsRead,
         ["PAGE /Workflows/Version/{reference}"] = Capabilities.WorkflowsRead,
@@ -93,6 +99,7 @@ public sealed partial class RouteMatrixTests
         ["PAGE /Runs/Cancel"] = Capabilities.RunsOperate,
         ["PAGE /Runs/Decide"] = Capabilities.ApprovalsDecide,
         ["PAGE /Runs/Release"] = Capabilities.StagedDecide,
+        ["PAGE /Runs/ExportJob"] = Capabilities.RunsExport,
         ["PAGE /Review"] = Capabilities.ReviewRead,
         ["PAGE /Review/Index"] = Capabilities.ReviewRead,
         ["PAGE /Review/Resolve"] = Capabilities.ReviewResolve,
@@ -100,6 +107,7 @@ public sealed partial class RouteMatrixTests
         ["PAGE /Audit"] = Capabilities.AuditRead,
         ["PAGE /Audit/Index"] = Capabilities.AuditRead,
         ["PAGE /Audit/Export"] = Capabilities.AuditExport,
+        ["PAGE /Audit/ExportJob"] = Capabilities.AuditExport,
         ["PAGE /Admin"] = SignedIn,
         ["PAGE /Admin/Index"] = SignedIn,
         ["PAGE /Admin/Users"] = Capabilities.AdminUsers,
@@ -158,6 +166,7 @@ public sealed partial class RouteMatrixTests
         ["DELETE /api/tokens/{id:long}"] = Capabilities.AdminTokens,
         ["GET /api/keys"] = Capabilities.AdminKeys,
         ["GET /api/retention/due"] = Capabilities.RetentionRead,
+        ["GET /api/jobs/{id:guid}"] = SignedIn,
     };
 
     private sealed record Route(string Key, string Method, string Pattern, string? Policy, bool Anonymous, bool Page);

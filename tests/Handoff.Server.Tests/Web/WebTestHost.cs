@@ -47,9 +47,13 @@ public sealed partial class WebTestHost : IAsyncDisposable
     public HandoffRuntime Runtime { get; }
     public Uri BaseAddress { get; }
 
-    public static async Task<WebTestHost> StartAsync(string provider, bool ingest = true, int signInsPerMinute = 1000)
+    /// <param name="workspaceDir">a copy of the Acme workspace to serve (a test that drops files into a
+    /// drop folder must not write into samples/acme)</param>
+    /// <param name="workers">keep the server's background workers (workflow engine, drop folders, schedule);
+    /// by default a test drives the engine itself and only the background-job runner stays</param>
+    public static async Task<WebTestHost> StartAsync(string provider, bool ingest = true, int signInsPerMinute = 1000, string? workspaceDir = null, bool workers = false)
     {
-        var spine = await DataSpine.StartAsync(provider);
+        var spine = await DataSpine.StartAsync(provider, workspaceDir: workspaceDir);
         if (ingest)
         {
             foreach (var system in new[] { "ats", "hris", "payroll" })
@@ -61,9 +65,15 @@ public sealed partial class WebTestHost : IAsyncDisposable
         {
             b.Configuration["Handoff:SignIn:PermitPerMinute"] = signInsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture);
             b.Configuration["Handoff:DataProtection:Path"] = dataProtection;
+            b.Configuration["Handoff:Jobs:Path"] = Path.Combine(dataProtection, "jobs");
+            b.Configuration["Handoff:DropFolders:PollSeconds"] = "1";
             if (Environment.GetEnvironmentVariable("HANDOFF_TEST_LOG") != "1")
                 b.Logging.ClearProviders();
-            b.Services.RemoveAll<IHostedService>();
+            if (!workers)
+            {
+                b.Services.RemoveAll<IHostedService>();
+                b.Services.AddHostedService<Server.Jobs.BackgroundJobRunner>();
+            }
         });
         await app.StartAsync();
         await using (var scope = app.Services.CreateAsyncScope())

@@ -9,6 +9,7 @@ using Handoff.Server.Web.Account;
 using Handoff.Server.Web.Admin;
 using Handoff.Server.Web.Audit;
 using Handoff.Server.Web.Dictionary;
+using Handoff.Server.Web.Jobs;
 using Handoff.Server.Web.People;
 using Handoff.Server.Web.Review;
 using Handoff.Server.Web.Runs;
@@ -50,6 +51,7 @@ public static class HandoffApi
         api.MapReviewApi();
         api.MapAuditApi();
         api.MapAdminApi();
+        api.MapJobsApi();
         return app;
     }
 

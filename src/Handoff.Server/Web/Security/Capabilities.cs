@@ -21,6 +21,8 @@ public static class Capabilities
     public const string DictionaryApprove = "dictionary.approve";
     public const string SystemsRead = "systems.read";
     public const string SystemsSync = "systems.sync";
+    /// <summary>Test a target's connection (it calls the real system with Handoff's credentials).</summary>
+    public const string SystemsTest = "systems.test";
     public const string ReviewRead = "review.read";
     public const string ReviewResolve = "review.resolve";
     public const string QuarantineRetry = "quarantine.retry";
@@ -61,6 +63,7 @@ public static class Capabilities
         [DictionaryApprove] = [HrA, HrO, ItA],
         [SystemsRead] = [HrA, HrO, ItA, ItO, Aud, View],
         [SystemsSync] = [HrA, ItA, ItO],
+        [SystemsTest] = [ItA, ItO],
         [ReviewRead] = [HrA, HrO, ItA, ItO, Aud],
         [ReviewResolve] = [HrA, HrO],
         [QuarantineRetry] = [HrA, ItA, ItO],

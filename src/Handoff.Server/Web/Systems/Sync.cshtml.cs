@@ -1,5 +1,7 @@
+using Handoff.Data.Jobs;
 using Handoff.Data.Workspace;
-using Handoff.Server.Sources;
+using Handoff.Server.Jobs;
+using Handoff.Server.Web.Api;
 using Handoff.Server.Web.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -7,9 +9,10 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Handoff.Server.Web.Systems;
 
-/// <summary>POST only: read a CSV system's drop folder now.</summary>
+/// <summary>POST only: read a CSV system's drop folder now, as a background job (a large file takes
+/// minutes); the browser goes to the job's page, which shows the records read so far.</summary>
 [Authorize(Policy = Capabilities.SystemsSync)]
-public sealed class SyncModel(HandoffRuntime runtime) : PageModel
+public sealed class SyncModel(HandoffRuntime runtime, BackgroundJobQueue jobs) : PageModel
 {
     [BindProperty] public string System { get; set; } = "";
 
@@ -19,13 +22,18 @@ public sealed class SyncModel(HandoffRuntime runtime) : PageModel
     {
         try
         {
-            var r = await SourceRuns.SyncAsync(runtime, System, null, ct);
-            TempData["Message"] = $"{r.System}: read {r.Read}, created {r.Created}, updated {r.Updated}, unchanged {r.Unchanged}, rejected {r.Rejected}, held for review {r.Held}, future-dated {r.Scheduled} (sync #{r.SyncId}).";
+            var workspace = await runtime.Workspace.LoadActiveAsync(ct);
+            var system = workspace.Definition.FindSystem(System)
+                ?? throw new WorkspaceStateException($"no system '{System}' in the workspace (known: {string.Join(", ", workspace.Definition.Systems.Select(s => s.Id))})");
+            if (system.Connector != "csv")
+                throw new WorkspaceStateException($"system '{system.Id}' uses the {system.Connector} connector; only CSV drop folders are read on demand");
         }
-        catch (Exception e) when (e is WorkspaceStateException or Core.Sources.SourceFormatException)
+        catch (WorkspaceStateException e)
         {
             TempData["Error"] = e.Message;
+            return Redirect("/Systems");
         }
-        return Redirect($"/Systems#{System}");
+        var id = await jobs.EnqueueAsync(BackgroundJobKind.Sync, new SyncJob(System), User.Actor(), ct);
+        return Redirect($"/Jobs/{id}");
     }
 }

@@ -4,6 +4,7 @@ using Handoff.Core.Workspace;
 using Handoff.Data.People;
 using Handoff.Data.Workflows;
 using Handoff.Data.Workspace;
+using Handoff.Server.Jobs;
 using Handoff.Server.Web.Api;
 using Handoff.Server.Web.Security;
 using Microsoft.AspNetCore.Authorization;
@@ -20,7 +21,7 @@ namespace Handoff.Server.Web.Workflows;
 /// workflow with no side effects; propose stores a new version for approval.
 /// </summary>
 [Authorize(Policy = Capabilities.WorkflowsPropose)]
-public sealed class EditModel(HandoffRuntime runtime) : PageModel
+public sealed class EditModel(HandoffRuntime runtime, BackgroundJobQueue jobs) : PageModel
 {
     [BindProperty] public WorkflowForm Form { get; set; } = new();
     [BindProperty] public string Yaml { get; set; } = "";
@@ -113,7 +114,7 @@ public sealed class EditModel(HandoffRuntime runtime) : PageModel
         }
         ModelState.Clear();
 
-        if (command is "validate" or "simulate" or "propose")
+        if (command is "validate" or "simulate" or "simulate-background" or "propose")
         {
             var loaded = await runtime.Workflows.ValidateAsync(Yaml, WorkflowActions.FileName, ct);
             Errors = loaded.Errors;
@@ -121,6 +122,17 @@ public sealed class EditModel(HandoffRuntime runtime) : PageModel
             Valid = loaded.Succeeded ? loaded.Workflow : null;
             if (Valid is not null && command == "simulate")
                 await SimulateAsync(ct);
+            // A large population runs as a background job: the page does not wait for it.
+            if (Valid is not null && command == "simulate-background")
+            {
+                if (SimulateCount is < 1 or > BackgroundJobHandlers.MaxSimulated)
+                    SimulationProblem = $"simulate in the background on 1 to {BackgroundJobHandlers.MaxSimulated} generated people, not {SimulateCount}";
+                else
+                {
+                    var id = await jobs.EnqueueAsync(Data.Jobs.BackgroundJobKind.Simulate, new SimulateJob(Yaml, SimulateCount, 7), User.Actor(), ct);
+                    return Redirect($"/Jobs/{id}");
+                }
+            }
             if (Valid is not null && command == "propose")
             {
                 try
