@@ -58,11 +58,15 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
     public DbSet<BackgroundJobRow> BackgroundJobs => Set<BackgroundJobRow>();
     public DbSet<ReconciliationReportRow> ReconciliationReports => Set<ReconciliationReportRow>();
     public DbSet<ReconciliationItemRow> ReconciliationItems => Set<ReconciliationItemRow>();
+    public DbSet<Handoff.Data.Systems.SchemaSnapshotRow> SchemaSnapshots => Set<Handoff.Data.Systems.SchemaSnapshotRow>();
+    public DbSet<Handoff.Data.Systems.SystemFindingRow> SystemFindings => Set<Handoff.Data.Systems.SystemFindingRow>();
+    public DbSet<Handoff.Data.Systems.SystemStateRow> SystemStates => Set<Handoff.Data.Systems.SystemStateRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
         base.OnModelCreating(b);
         AccountModel.Configure(b);
+        Handoff.Data.Systems.DriftModel.Configure(b);
         b.Entity<PersonRow>(e =>
         {
             e.ToTable("people");

@@ -5,7 +5,8 @@ public static class ConnectorCatalog
 {
     public sealed record ConnectorType(string Name, bool IsSource, IReadOnlyList<string> Required, IReadOnlyList<string> Optional)
     {
-        public IEnumerable<string> AllKeys => Required.Concat(Optional);
+        /// <summary>Every connector also takes the health keys (credentials_expire, max_sync_age, quarantine_*; see docs/governance.md).</summary>
+        public IEnumerable<string> AllKeys => Required.Concat(Optional).Concat(Governance.SystemHealthSettings.Keys);
     }
 
     // reconcile: cron of the scheduled reconciliation (e.g. "0 2 * * *"), reconcile_time_zone its zone

@@ -42,6 +42,10 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock, Key
         var today = DateOnly.FromDateTime(now.UtcDateTime);
 
         var sync = new SyncRow { System = systemId, Channel = channel, StartedAt = now };
+        // A full export shows the source's schema and size: watched for drift and volume (docs/governance.md).
+        var drift = fullSnapshot ? new Systems.DriftSampler() : null;
+        if (drift is not null)
+            items = drift.WatchAsync(items, ct);
         Dictionary<string, (string Hash, DateOnly? Effective)> known;
         HashSet<(string, DateOnly, string)> pending;
         await using (var db = database.CreateContext())
@@ -137,6 +141,8 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock, Key
                 systemId, $"sync:{sync.Id}", sync.FinishedAt), CancellationToken.None);
             await db.SaveChangesAsync(CancellationToken.None);
             await tx.CommitAsync(CancellationToken.None);
+            if (drift is not null)
+                await drift.RecordAsync(new Systems.DriftMonitor(database, clock, audit), workspace, systemId, sync.Id, sync.Status, sync.Read, keys.ContentHash, CancellationToken.None);
         }
 
         return new SyncReport(sync.Id, systemId, counts.Read, counts.Created, counts.Updated, counts.Unchanged, counts.Rejected, counts.Held, counts.Scheduled, started.Elapsed);
