@@ -64,6 +64,10 @@ public sealed record SystemHealthSettings(
 public sealed record FailureCount(int Attempts, int Failed)
 {
     public double Rate => Attempts == 0 ? 0 : (double)Failed / Attempts;
+
+    /// <summary>The counts of a longer period without those of a period inside it (the baseline without the spike).</summary>
+    public static FailureCount operator -(FailureCount all, FailureCount part) =>
+        new(Math.Max(0, all.Attempts - part.Attempts), Math.Max(0, all.Failed - part.Failed));
 }
 
 /// <summary>
@@ -76,7 +80,7 @@ public static class SystemHealthRules
     public const int MinSpikeFailures = 5;
 
     /// <summary>Error-rate spike: the recent failure rate is at least twice the 7-day baseline and
-    /// 10 points above it. <paramref name="what"/> names the failures (failed target writes, quarantined rows).</summary>
+    /// 10 points above it. The baseline excludes the recent period itself. <paramref name="what"/> names the failures (failed target writes, quarantined rows).</summary>
     public static SystemFindingDraft? ErrorSpike(string system, string what, string period, FailureCount recent, FailureCount baseline)
     {
         if (recent.Failed < MinSpikeFailures || recent.Rate < 2 * baseline.Rate || recent.Rate < baseline.Rate + 0.1)

@@ -30,15 +30,19 @@ public sealed class SystemHealthCheck(DatabaseOptions database, TimeProvider clo
                     var last = await db.Syncs.AsNoTracking().Where(s => s.System == system.Id && s.Status == "completed")
                         .MaxAsync(s => (DateTimeOffset?)s.StartedAt, ct);
                     drafts.Add(SystemHealthRules.SyncAge(system.Id, last, now, settings.MaxSyncAge));
-                    var baseline = await CountRowsAsync(db, system.Id, now.AddDays(-7), ct);
-                    drafts.Add(SystemHealthRules.ErrorSpike(system.Id, "quarantined rows", "hour", await CountRowsAsync(db, system.Id, now.AddHours(-1), ct), baseline));
-                    drafts.Add(SystemHealthRules.ErrorSpike(system.Id, "quarantined rows", "day", await CountRowsAsync(db, system.Id, now.AddDays(-1), ct), baseline));
+                    var week = await CountRowsAsync(db, system.Id, now.AddDays(-7), ct);
+                    var hour = await CountRowsAsync(db, system.Id, now.AddHours(-1), ct);
+                    var day = await CountRowsAsync(db, system.Id, now.AddDays(-1), ct);
+                    drafts.Add(SystemHealthRules.ErrorSpike(system.Id, "quarantined rows", "hour", hour, week - hour));
+                    drafts.Add(SystemHealthRules.ErrorSpike(system.Id, "quarantined rows", "day", day, week - day));
                 }
                 else
                 {
-                    var baseline = await SystemQuarantine.CountWritesAsync(db, system.Id, now.AddDays(-7), ct);
-                    drafts.Add(SystemHealthRules.ErrorSpike(system.Id, "failed writes", "hour", await SystemQuarantine.CountWritesAsync(db, system.Id, now.AddHours(-1), ct), baseline));
-                    drafts.Add(SystemHealthRules.ErrorSpike(system.Id, "failed writes", "day", await SystemQuarantine.CountWritesAsync(db, system.Id, now.AddDays(-1), ct), baseline));
+                    var week = await SystemQuarantine.CountWritesAsync(db, system.Id, now.AddDays(-7), ct);
+                    var hour = await SystemQuarantine.CountWritesAsync(db, system.Id, now.AddHours(-1), ct);
+                    var day = await SystemQuarantine.CountWritesAsync(db, system.Id, now.AddDays(-1), ct);
+                    drafts.Add(SystemHealthRules.ErrorSpike(system.Id, "failed writes", "hour", hour, week - hour));
+                    drafts.Add(SystemHealthRules.ErrorSpike(system.Id, "failed writes", "day", day, week - day));
                 }
             }
             var raised = drafts.OfType<SystemFindingDraft>().ToList();
