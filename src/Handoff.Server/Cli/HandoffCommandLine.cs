@@ -125,6 +125,18 @@ public static class HandoffCommandLine
                 b.AddCommand<SandboxFaultCommand>("fault").WithDescription("Make a sandbox system fail: --mode down, slow, schema-violation or conflict; optionally --count N, --for 60s, --operation create.");
                 b.AddCommand<SandboxClearCommand>("clear").WithDescription("Remove a sandbox system's injected faults.");
             });
+            c.AddBranch("drift", b =>
+            {
+                b.SetDescription("Schema drift and health of connected systems.");
+                b.AddCommand<DriftCheckCommand>("check").WithDescription("Read targets' schemas (or SYSTEM's), record what changed, run the health rules, list open system findings.");
+            });
+            c.AddBranch("system", b =>
+            {
+                b.SetDescription("Findings and quarantine of connected systems.");
+                b.AddCommand<SystemFindingsCommand>("findings").WithDescription("Open system findings (drift, error spike, volume, credentials, sync age) and quarantined systems.");
+                b.AddCommand<SystemAckCommand>("ack").WithDescription("Acknowledge a system finding (drift and volume findings close).");
+                b.AddCommand<SystemReleaseCommand>("release").WithDescription("Lift a system's quarantine; runs waiting on it resume (audited).");
+            });
             c.AddCommand<SyncsCommand>("syncs").WithDescription("Recent syncs with their counts.");
             c.AddBranch("keys", b =>
             {
