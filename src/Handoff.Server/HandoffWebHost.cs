@@ -21,6 +21,7 @@ public static class HandoffWebHost
         builder.Services.AddHostedService<WebhookDeliveryWorker>();
         builder.Services.AddHostedService<ScheduleWorker>();
         builder.Services.AddHostedService<ReconcileWorker>();
+        builder.Services.AddHostedService<SystemHealthWorker>();
         builder.Services.AddSingleton<WorkflowSignal>();
         builder.Services.AddHostedService<WorkflowWorker>();
         builder.Services.AddHostedService<DropFolderWorker>();

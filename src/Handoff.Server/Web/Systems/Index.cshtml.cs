@@ -19,6 +19,10 @@ public sealed class SystemsIndexModel(HandoffRuntime runtime) : PageModel
     public IReadOnlySet<string> Targets { get; private set; } = new HashSet<string>();
     public bool CanSync { get; private set; }
     public bool CanTest { get; private set; }
+    /// <summary>Open system findings (drift, health, quarantine) by system, newest first.</summary>
+    public ILookup<string, SystemFindingRow> Findings { get; private set; } = Array.Empty<SystemFindingRow>().ToLookup(f => f.System);
+    /// <summary>Quarantined systems with their reason.</summary>
+    public IReadOnlyDictionary<string, SystemStateRow> Quarantined { get; private set; } = new Dictionary<string, SystemStateRow>();
 
     public async Task OnGetAsync(CancellationToken ct)
     {
@@ -27,6 +31,9 @@ public sealed class SystemsIndexModel(HandoffRuntime runtime) : PageModel
         Targets = await TargetsAsync(runtime, ct);
         CanSync = User.HasCapability(Capabilities.SystemsSync);
         CanTest = User.HasCapability(Capabilities.SystemsTest);
+        var (monitor, quarantine, _) = Cli.DriftServices.For(runtime);
+        Findings = (await monitor.OpenAsync(null, ct)).ToLookup(f => f.System);
+        Quarantined = (await quarantine.QuarantinedAsync(ct)).ToDictionary(q => q.System);
     }
 
     public static async Task<IReadOnlySet<string>> TargetsAsync(HandoffRuntime runtime, CancellationToken ct)
