@@ -24,6 +24,8 @@ public sealed class DashboardModel(HandoffRuntime runtime) : PageModel
     public int HeldWrites { get; private set; }
     /// <summary>Per system over the last 7 days: target writes that succeeded or failed, and sync errors.</summary>
     public IReadOnlyList<IntegrationHealth> Health { get; private set; } = [];
+    /// <summary>Open system findings and quarantined systems (drift monitoring).</summary>
+    public (int Open, int Critical, IReadOnlyList<string> Quarantined) SystemAlerts { get; private set; } = (0, 0, []);
 
     /// <summary>The stacked bar's series, in the order of <see cref="Health"/>.</summary>
     public static object[] HealthSeries(IReadOnlyList<IntegrationHealth> health) =>
@@ -63,5 +65,8 @@ public sealed class DashboardModel(HandoffRuntime runtime) : PageModel
         RunsToday = await RunsTodayAsync(overview, new DateTimeOffset(today, TimeSpan.Zero), ct);
         (OpenApprovals, HeldWrites) = await overview.NeedsActionAsync(ct);
         Health = await new SystemHealth(runtime.Database).SinceAsync(runtime.Clock.GetUtcNow().AddDays(-7), ct);
+        var (monitor, quarantine, _) = Cli.DriftServices.For(runtime);
+        var open = await monitor.OpenAsync(null, ct);
+        SystemAlerts = (open.Count, open.Count(f => f.Severity == "critical"), (await quarantine.QuarantinedAsync(ct)).Select(q => q.System).ToList());
     }
 }
