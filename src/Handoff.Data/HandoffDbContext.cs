@@ -3,6 +3,7 @@ using Handoff.Core.Audit;
 using Handoff.Data.Accounts;
 using Handoff.Data.Audit;
 using Handoff.Data.Events;
+using Handoff.Data.Governance;
 using Handoff.Data.People;
 using Handoff.Data.Sandbox;
 using Handoff.Data.Scim;
@@ -53,6 +54,7 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
     public DbSet<SandboxFaultRow> SandboxFaults => Set<SandboxFaultRow>();
     public DbSet<ScimResourceRow> ScimResources => Set<ScimResourceRow>();
     public DbSet<ScimMemberRow> ScimMembers => Set<ScimMemberRow>();
+    public DbSet<ProcessMapRow> ProcessMaps => Set<ProcessMapRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -203,6 +205,14 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
 
         ConfigureWorkflows(b);
         ConfigureSandbox(b);
+        b.Entity<ProcessMapRow>(e =>
+        {
+            e.ToTable("process_maps");
+            e.HasKey(p => p.Id);
+            e.Property(p => p.Id).HasMaxLength(100);
+            e.Property(p => p.Name).HasMaxLength(300);
+            e.Property(p => p.UpdatedBy).HasMaxLength(200);
+        });
 
         // snake_case columns, so hand-written SQL (reports, COPY, psql) reads naturally on both providers.
         // SQLite cannot order or compare DateTimeOffset; every time is UTC, so it stores UTC DateTime
