@@ -14,7 +14,8 @@ public static class ProcessAuditDiagram
     public static string ToMermaid(ProcessMap map)
     {
         var sb = new StringBuilder();
-        sb.Append("flowchart LR\n");
+        // Steps top to bottom (long labels stay legible); the systems side by side in their own box.
+        sb.Append("flowchart TB\n");
         sb.Append("  trigger([\"").Append(Label(map.Trigger)).Append("\"])\n");
         var previous = "trigger";
         foreach (var s in map.Steps)
@@ -34,7 +35,7 @@ public static class ProcessAuditDiagram
         }
         if (map.Handoffs.Count > 0)
         {
-            sb.Append("  subgraph handoffs [\"Data handoffs\"]\n");
+            sb.Append("  subgraph handoffs [\"Data handoffs\"]\n    direction LR\n");
             foreach (var system in map.Handoffs.SelectMany(h => new[] { h.From, h.To }).Distinct())
                 sb.Append("    sys_").Append(Node(system)).Append("[(\"").Append(Label(system)).Append("\")]\n");
             foreach (var h in map.Handoffs)

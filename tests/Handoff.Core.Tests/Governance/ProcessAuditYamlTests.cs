@@ -109,7 +109,7 @@ public class ProcessAuditYamlTests
     {
         var map = ProcessAuditYaml.Load(Sample, "onboarding.yaml").Map!;
         var mermaid = ProcessAuditDiagram.ToMermaid(map);
-        Assert.StartsWith("flowchart LR\n", mermaid, StringComparison.Ordinal);
+        Assert.StartsWith("flowchart TB\n", mermaid, StringComparison.Ordinal);
         Assert.Contains("trigger --> step_export_offer\n", mermaid, StringComparison.Ordinal);
         Assert.Contains("step_create_accounts --> step_payroll_sheet\n", mermaid, StringComparison.Ordinal);
         Assert.Contains("sys_ats -.->|\"manual re-entry\"| sys_hris", mermaid, StringComparison.Ordinal);

@@ -40,6 +40,8 @@ public sealed class ProcessModel(HandoffRuntime runtime) : PageModel
         Cost = ProcessAuditCost.Compute(stored.Map, settings);
         Mermaid = ProcessAuditDiagram.ToMermaid(stored.Map);
         CanEdit = User.HasCapability(Capabilities.ProcessesEdit);
+        // Mermaid styles its SVG inline; scripts stay 'self' only (SecurityHeaders).
+        HttpContext.Items[SecurityHeaders.InlineStylesItemKey] = true;
         return Page();
     }
 }

@@ -35,7 +35,7 @@ public sealed class ProcessPagesTests
         Assert.Contains("<strong id=\"cost-year\">$36,220</strong>", page, StringComparison.Ordinal); // $12,604 labour + $23,616 errors
         Assert.Contains("<strong id=\"saving-year\">$28,074</strong>", page, StringComparison.Ordinal);
         Assert.Contains("id=\"step-hris_entry\"", page, StringComparison.Ordinal);
-        Assert.Contains("<pre class=\"mermaid\" id=\"diagram\">flowchart LR", page, StringComparison.Ordinal);
+        Assert.Contains("<pre class=\"mermaid\" id=\"diagram\">flowchart TB", page, StringComparison.Ordinal);
         Assert.Contains("sys_ats -.-&gt;|&quot;manual re-entry&quot;| sys_hris", page, StringComparison.Ordinal);
         Assert.Contains("<script src=\"/lib/mermaid/mermaid.min.js\"></script>", page, StringComparison.Ordinal);
         Assert.Contains("id=\"replace-link\"", page, StringComparison.Ordinal);
