@@ -30,6 +30,22 @@ public sealed class ProcessImportCommand : HandoffCommand<ProcessImportSettings>
         }
         return 0;
     }
+
+    /// <summary>The demo's step: the workspace's <c>processes/</c> maps (if any) with their yearly cost.</summary>
+    public static async Task ImportWorkspaceProcessesAsync(IAnsiConsole console, HandoffRuntime runtime, string workspaceDir, CancellationToken ct)
+    {
+        var dir = System.IO.Path.Combine(workspaceDir, "processes");
+        if (!Directory.Exists(dir))
+            return;
+        console.Write(new Rule("process audit").LeftJustified());
+        var settings = await runtime.Processes.SettingsAsync(ct);
+        foreach (var file in Directory.EnumerateFiles(dir, "*.yaml").Order(StringComparer.Ordinal))
+        {
+            var report = await runtime.Processes.SaveAsync(await File.ReadAllTextAsync(file, ct), System.IO.Path.GetFileName(file), "demo", ct);
+            var cost = ProcessAuditCost.Compute((await runtime.Processes.FindAsync(report.Id, ct))!.Map, settings);
+            console.MarkupLineInterpolated($"process {report.Id}: {ProcessFigures.Hours(cost.ManualHoursPerYear)} manual hours and {ProcessFigures.Money(cost.TotalCostPerYear)} a year today; projected saving {ProcessFigures.Money(cost.ProjectedSavingPerYear)} a year (handoff process show {report.Id}, /Processes)");
+        }
+    }
 }
 
 public sealed class ProcessListCommand : HandoffCommand<HandoffSettings>
