@@ -216,10 +216,25 @@ public static partial class ProcessAuditFieldDiscovery
 
     private static readonly Dictionary<string, string> Synonyms = new()
     {
-        ["begin"] = "start", ["beginning"] = "start", ["commencement"] = "start", ["commence"] = "start",
-        ["surname"] = "last", ["family"] = "last", ["given"] = "first", ["forename"] = "first",
-        ["mail"] = "email", ["e"] = "", ["dept"] = "department", ["no"] = "number", ["num"] = "number", ["nbr"] = "number",
-        ["dob"] = "birth date", ["birthdate"] = "birth date", ["mgr"] = "manager", ["emp"] = "employee", ["tel"] = "phone",
+        ["begin"] = "start",
+        ["beginning"] = "start",
+        ["commencement"] = "start",
+        ["commence"] = "start",
+        ["surname"] = "last",
+        ["family"] = "last",
+        ["given"] = "first",
+        ["forename"] = "first",
+        ["mail"] = "email",
+        ["e"] = "",
+        ["dept"] = "department",
+        ["no"] = "number",
+        ["num"] = "number",
+        ["nbr"] = "number",
+        ["dob"] = "birth date",
+        ["birthdate"] = "birth date",
+        ["mgr"] = "manager",
+        ["emp"] = "employee",
+        ["tel"] = "phone",
     };
 
     /// <summary>Lower-case tokens of a column name with abbreviations and synonyms folded:

@@ -213,45 +213,49 @@ public static class ProcessAuditYaml
     /// <summary>A decimal without trailing zeros ("0.04", "25"), invariant.</summary>
     public static string Format(decimal value) => (value / 1.0000000000000000000000000000m).ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>The steps as CSV (one row per step, with the cost figures at <paramref name="rate"/>),
+    private static readonly string[] CsvHeader =
+    [
+        "process", "step", "name", "owner_role", "system", "minutes", "monthly_volume", "error_rate", "downstream_cost_per_error",
+        "automated_by", "automation_share", "manual_hours_per_month", "manual_hours_per_year", "labour_cost_per_year",
+        "error_cost_per_year", "projected_saving_per_year", "hourly_rate",
+    ];
+
+    /// <summary>The steps as CSV (one row per step, with the cost figures at the settings' rate),
     /// for a spreadsheet: the figures an HR lead takes to a budget meeting.</summary>
     public static string StepsToCsv(ProcessMap map, ProcessCostSettings settings)
     {
         var cost = ProcessAuditCost.Compute(map, settings);
         var sw = new StringWriter(CultureInfo.InvariantCulture);
-        // Default injection protection stays on: step names are typed by people and the file is opened in a spreadsheet.
-        using (var csv = CsvWriter.Create(sw, CsvWriterOptions.Default with { NewLine = "\n", FormatProvider = CultureInfo.InvariantCulture }))
+        // Step names are typed by people and the file is opened in a spreadsheet: a leading = + - @ is
+        // escaped so it shows as text, never runs as a formula.
+        var options = CsvWriterOptions.Default with { NewLine = "\n", FormatProvider = CultureInfo.InvariantCulture, Injection = CsvInjection.Escape };
+        using (var csv = CsvWriter.Create(sw, options))
         {
-        foreach (var h in new[]
-        {
-            "process", "step", "name", "owner_role", "system", "minutes", "monthly_volume", "error_rate", "downstream_cost_per_error",
-            "automated_by", "automation_share", "manual_hours_per_month", "manual_hours_per_year", "labour_cost_per_year",
-            "error_cost_per_year", "projected_saving_per_year", "hourly_rate",
-        })
-            csv.WriteField(h);
-        csv.EndRecord();
-        foreach (var c in cost.Steps)
-        {
-            var s = c.Step;
-            csv.WriteField(map.Id);
-            csv.WriteField(s.Id);
-            csv.WriteField(s.Name);
-            csv.WriteField(s.OwnerRole);
-            csv.WriteField(s.System);
-            csv.WriteField(Format(s.MinutesPerExecution));
-            csv.WriteField(Format(s.MonthlyVolume));
-            csv.WriteField(Format(s.ErrorRate));
-            csv.WriteField(Format(s.DownstreamCostPerError));
-            csv.WriteField(s.AutomatedBy ?? "");
-            csv.WriteField(Format(s.EffectiveAutomationShare));
-            csv.WriteField(Format(Math.Round(c.ManualHoursPerMonth, 2)));
-            csv.WriteField(Format(Math.Round(c.ManualHoursPerYear, 2)));
-            csv.WriteField(Format(Math.Round(c.LabourCostPerYear, 2)));
-            csv.WriteField(Format(Math.Round(c.ErrorCostPerYear, 2)));
-            csv.WriteField(Format(Math.Round(c.ProjectedSavingPerYear, 2)));
-            csv.WriteField(Format(settings.HourlyRate));
+            foreach (var h in CsvHeader)
+                csv.WriteField(h);
             csv.EndRecord();
-        }
+            foreach (var c in cost.Steps)
+            {
+                var s = c.Step;
+                csv.WriteField(map.Id);
+                csv.WriteField(s.Id);
+                csv.WriteField(s.Name);
+                csv.WriteField(s.OwnerRole);
+                csv.WriteField(s.System);
+                csv.WriteField(Format(s.MinutesPerExecution));
+                csv.WriteField(Format(s.MonthlyVolume));
+                csv.WriteField(Format(s.ErrorRate));
+                csv.WriteField(Format(s.DownstreamCostPerError));
+                csv.WriteField(s.AutomatedBy ?? "");
+                csv.WriteField(Format(s.EffectiveAutomationShare));
+                csv.WriteField(Format(Math.Round(c.ManualHoursPerMonth, 2)));
+                csv.WriteField(Format(Math.Round(c.ManualHoursPerYear, 2)));
+                csv.WriteField(Format(Math.Round(c.LabourCostPerYear, 2)));
+                csv.WriteField(Format(Math.Round(c.ErrorCostPerYear, 2)));
+                csv.WriteField(Format(Math.Round(c.ProjectedSavingPerYear, 2)));
+                csv.WriteField(Format(settings.HourlyRate));
+                csv.EndRecord();
+            }
         }
         return sw.ToString();
     }

@@ -105,6 +105,15 @@ public class ProcessAuditYamlTests
     }
 
     [Fact]
+    public void A_step_name_that_looks_like_a_spreadsheet_formula_is_not_exported_as_one()
+    {
+        var map = new ProcessMap("p", "P", "t", null, [new ProcessStep("s", "=HYPERLINK(\"http://x\")", "HR", "hris", 1m, 1m, 0m, 0m)], []);
+        var row = ProcessAuditYaml.StepsToCsv(map, ProcessCostSettings.Default).Split('\n')[1];
+        Assert.DoesNotContain(",=HYPERLINK", row, StringComparison.Ordinal);
+        Assert.DoesNotContain(",\"=HYPERLINK", row, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_diagram_draws_steps_in_order_and_manual_handoffs_dashed()
     {
         var map = ProcessAuditYaml.Load(Sample, "onboarding.yaml").Map!;
