@@ -7,6 +7,8 @@ if (args.Length > 0 && args[0] == "workflows")
     return await WorkflowBench.MainAsync(args[1..]);
 if (args.Length > 0 && args[0] == "ldap")
     return await LdapBenchmark.RunAsync(args[1..]);
+if (args.Length > 0 && args[0] == "reconcile")
+    return await ReconcileBenchmark.RunAsync(args[1..]);
 
 // `scim` first: the SCIM server benchmark (creates/s through /Users and /Bulk, filtered GETs at N users).
 var scim = args.Length > 0 && args[0] == "scim";

@@ -4,11 +4,12 @@ using Handoff.Connectors.Sandbox;
 using Handoff.Core.Connectors;
 using Handoff.Core.Workspace;
 using Handoff.Data;
+using Handoff.Data.Workspace;
 
 namespace Handoff.Connectors;
 
 /// <summary>Builds the target connectors of a workspace's systems: the sandbox twins and the real
-/// LDAP / Active Directory connector (SCIM, HTTP and mail join here).</summary>
+/// LDAP / Active Directory connector, the SCIM client for SaaS apps, HTTP custom extensions and ticketing, and SMTP mail.</summary>
 public static class TargetConnectors
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
@@ -19,7 +20,7 @@ public static class TargetConnectors
     private static readonly ConcurrentDictionary<(string System, LdapSettings Settings), LdapConnector> Directories = new();
 
     public static ITargetConnectorSource For(WorkspaceDefinition workspace, DatabaseOptions database, TimeProvider clock) =>
-        new WorkspaceConnectors(workspace, new SandboxConnectors(workspace, database, clock), clock);
+        new WorkspaceConnectors(workspace, new SandboxConnectors(workspace, database, clock), ct => WorkspaceStore.AppliedDirectoryAsync(database, ct), clock);
 
     /// <summary>The connector of a <c>connector: ldap</c> system (shared with every other caller for the same settings).</summary>
     public static LdapConnector Ldap(SystemDefinition system) =>
@@ -30,12 +31,16 @@ public static class TargetConnectors
         private readonly SandboxConnectors _sandbox;
         private readonly Dictionary<string, ITargetConnector> _real;
 
-        public WorkspaceConnectors(WorkspaceDefinition workspace, SandboxConnectors sandbox, TimeProvider clock)
+        public WorkspaceConnectors(WorkspaceDefinition workspace, SandboxConnectors sandbox, Func<CancellationToken, Task<string?>> workspaceDirectory, TimeProvider clock)
         {
             _sandbox = sandbox;
             _real = workspace.Systems.Where(s => s.Connector == "ldap").ToDictionary(s => s.Id, ITargetConnector (s) => Ldap(s));
             foreach (var system in workspace.Systems.Where(s => s.Connector == "http"))
-                _real[system.Id] = new Http.HttpConnector(system, Http, clock);
+                _real[system.Id] = system.Kind == SystemKind.Ticketing ? new Http.HttpTicketingConnector(system, Http, clock) : new Http.HttpConnector(system, Http, clock);
+            foreach (var system in workspace.Systems.Where(s => s.Connector == "smtp"))
+                _real[system.Id] = new Mail.SmtpConnector(system, workspaceDirectory, clock);
+            foreach (var system in workspace.Systems.Where(s => s.Connector == "scim-client"))
+                _real[system.Id] = Scim.ScimClientConnector.For(system, Http);
         }
 
         public ITargetConnector? Find(string systemId) => _real.GetValueOrDefault(systemId) ?? _sandbox.Find(systemId);

@@ -5,6 +5,7 @@ using Handoff.Data.Audit;
 using Handoff.Data.Events;
 using Handoff.Data.Governance;
 using Handoff.Data.People;
+using Handoff.Data.Reconciliation;
 using Handoff.Data.Sandbox;
 using Handoff.Data.Scim;
 using Handoff.Data.Security;
@@ -54,6 +55,8 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
     public DbSet<SandboxFaultRow> SandboxFaults => Set<SandboxFaultRow>();
     public DbSet<ScimResourceRow> ScimResources => Set<ScimResourceRow>();
     public DbSet<ScimMemberRow> ScimMembers => Set<ScimMemberRow>();
+    public DbSet<ReconciliationReportRow> ReconciliationReports => Set<ReconciliationReportRow>();
+    public DbSet<ReconciliationItemRow> ReconciliationItems => Set<ReconciliationItemRow>();
     public DbSet<ProcessMapRow> ProcessMaps => Set<ProcessMapRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
@@ -289,6 +292,19 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
             e.Property(l => l.NativeId).HasMaxLength(400);
             e.HasIndex(l => new { l.System, l.PersonId }).IsUnique();
             e.HasIndex(l => new { l.System, l.NativeId });
+        });
+        b.Entity<ReconciliationReportRow>(e =>
+        {
+            e.ToTable("reconciliation_reports");
+            e.Property(r => r.System).HasMaxLength(100);
+            e.HasIndex(r => new { r.System, r.StartedAt });
+        });
+        b.Entity<ReconciliationItemRow>(e =>
+        {
+            e.ToTable("reconciliation_items");
+            e.Property(i => i.Class).HasMaxLength(16);
+            e.Property(i => i.NativeId).HasMaxLength(400);
+            e.HasIndex(i => new { i.ReportId, i.Class });
         });
     }
 

@@ -18,6 +18,7 @@ public static class HandoffWebHost
         builder.Services.AddSingleton<WebhookSignal>();
         builder.Services.AddHostedService<WebhookDeliveryWorker>();
         builder.Services.AddHostedService<ScheduleWorker>();
+        builder.Services.AddHostedService<ReconcileWorker>();
         builder.Services.AddSingleton<WorkflowSignal>();
         builder.Services.AddHostedService<WorkflowWorker>();
         builder.Services.AddProblemDetails();

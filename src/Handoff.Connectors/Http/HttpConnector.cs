@@ -80,19 +80,7 @@ public sealed class HttpConnector : ITargetConnector
                 throw new ConnectorException(SystemId, ConnectorFailure.SchemaViolation, $"the body is not JSON ({e.Message}); use the json filter for values");
             }
         }
-        var bytes = Encoding.UTF8.GetBytes(body ?? "");
-        using var request = new HttpRequestMessage(method, new Uri(_baseUrl, path));
-        if (body is not null)
-            request.Content = new ByteArrayContent(bytes) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" } } };
-        request.Headers.TryAddWithoutValidation(WebhookSignature.IdempotencyHeader, operation.IdempotencyKey);
-        if (_secret is not null)
-        {
-            var timestamp = _clock.GetUtcNow().ToUnixTimeSeconds();
-            request.Headers.TryAddWithoutValidation(WebhookSignature.TimestampHeader, timestamp.ToString(CultureInfo.InvariantCulture));
-            request.Headers.TryAddWithoutValidation(WebhookSignature.SignatureHeader, WebhookSignature.Sign(_secret, timestamp, bytes));
-        }
-        if (_token is not null)
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+        using var request = SignedRequest(method, new Uri(_baseUrl, path), body, operation.IdempotencyKey, _secret, _token, _clock);
 
         HttpResponseMessage response;
         try
@@ -112,19 +100,7 @@ public sealed class HttpConnector : ITargetConnector
             var text = await response.Content.ReadAsStringAsync(ct);
             var status = (int)response.StatusCode;
             if (!response.IsSuccessStatusCode)
-            {
-                var detail = $"{method} {request.RequestUri} answered {status}: {Shorten(text)}";
-                var retryAfter = response.Headers.RetryAfter?.Delta is { } delta ? $" (Retry-After {delta.TotalSeconds:0} s)" : "";
-                throw response.StatusCode switch
-                {
-                    HttpStatusCode.TooManyRequests => new ConnectorException(SystemId, ConnectorFailure.Unavailable, detail + retryAfter),
-                    >= HttpStatusCode.InternalServerError => new ConnectorException(SystemId, ConnectorFailure.Unavailable, detail),
-                    HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => new ConnectorException(SystemId, ConnectorFailure.Denied, detail),
-                    HttpStatusCode.NotFound => new ConnectorException(SystemId, ConnectorFailure.NotFound, detail),
-                    HttpStatusCode.Conflict => new ConnectorException(SystemId, ConnectorFailure.Conflict, detail),
-                    _ => new ConnectorException(SystemId, ConnectorFailure.SchemaViolation, detail),
-                };
-            }
+                throw Refusal(SystemId, request, response, text);
             var outputs = new Dictionary<string, object?> { ["status"] = status };
             string? id = null;
             if (text.Length > 0 && response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true)
@@ -159,5 +135,41 @@ public sealed class HttpConnector : ITargetConnector
         }
     }
 
-    private static string Shorten(string text) => text.Length <= 200 ? text : text[..197] + "...";
+    /// <summary>A JSON request signed the way Handoff's inbound webhooks are, with the idempotency key
+    /// and, when configured, a bearer token. The body is signed as the exact bytes sent.</summary>
+    internal static HttpRequestMessage SignedRequest(HttpMethod method, Uri url, string? body, string idempotencyKey, string? secret, string? token, TimeProvider clock)
+    {
+        var bytes = Encoding.UTF8.GetBytes(body ?? "");
+        var request = new HttpRequestMessage(method, url);
+        if (body is not null)
+            request.Content = new ByteArrayContent(bytes) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" } } };
+        request.Headers.TryAddWithoutValidation(WebhookSignature.IdempotencyHeader, idempotencyKey);
+        if (secret is not null)
+        {
+            var timestamp = clock.GetUtcNow().ToUnixTimeSeconds();
+            request.Headers.TryAddWithoutValidation(WebhookSignature.TimestampHeader, timestamp.ToString(CultureInfo.InvariantCulture));
+            request.Headers.TryAddWithoutValidation(WebhookSignature.SignatureHeader, WebhookSignature.Sign(secret, timestamp, bytes));
+        }
+        if (token is not null)
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return request;
+    }
+
+    /// <summary>An error answer, classified: 429 and 5xx transient, other 4xx permanent.</summary>
+    internal static ConnectorException Refusal(string systemId, HttpRequestMessage request, HttpResponseMessage response, string text)
+    {
+        var detail = $"{request.Method} {request.RequestUri} answered {(int)response.StatusCode}: {Shorten(text)}";
+        var retryAfter = response.Headers.RetryAfter?.Delta is { } delta ? $" (Retry-After {delta.TotalSeconds:0} s)" : "";
+        return response.StatusCode switch
+        {
+            HttpStatusCode.TooManyRequests => new ConnectorException(systemId, ConnectorFailure.Unavailable, detail + retryAfter),
+            >= HttpStatusCode.InternalServerError => new ConnectorException(systemId, ConnectorFailure.Unavailable, detail + retryAfter),
+            HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => new ConnectorException(systemId, ConnectorFailure.Denied, detail),
+            HttpStatusCode.NotFound => new ConnectorException(systemId, ConnectorFailure.NotFound, detail),
+            HttpStatusCode.Conflict => new ConnectorException(systemId, ConnectorFailure.Conflict, detail),
+            _ => new ConnectorException(systemId, ConnectorFailure.SchemaViolation, detail),
+        };
+    }
+
+    internal static string Shorten(string text) => text.Length <= 200 ? text : text[..197] + "...";
 }

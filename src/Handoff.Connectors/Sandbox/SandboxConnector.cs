@@ -604,7 +604,8 @@ public sealed class SandboxConnector : ITargetConnector, IUniqueValueLookup, IOp
             return null;
         var json = new JsonObject();
         foreach (var (key, value) in op.Attributes)
-            json[key] = SandboxValues.Node(value is string or null ? SandboxValues.Text(value) : value is IEnumerable<string> ? SandboxValues.List(value) : SandboxValues.Text(value));
+            json[key] = SandboxValues.Node(value is string or null ? SandboxValues.Text(value) : value is IEnumerable<string> ? SandboxValues.List(value)
+                : value is IReadOnlyDictionary<string, string> map ? map : SandboxValues.Text(value));
         json[MessageAttributes.To] = SandboxValues.Node(to);
         var id = $"<{Guid.NewGuid():N}@{Settings.Domain}>";
         json["message_id"] = id;

@@ -63,6 +63,7 @@ internal static class SandboxValues
         int i => JsonValue.Create(i),
         long l => JsonValue.Create(l),
         IEnumerable<string> list => new JsonArray([.. list.Select(v => (JsonNode?)JsonValue.Create(v))]),
+        IReadOnlyDictionary<string, string> map => new JsonObject(map.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValue.Create(p.Value)))),
         _ => JsonValue.Create(Text(value)),
     };
 

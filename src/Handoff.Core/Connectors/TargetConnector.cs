@@ -156,6 +156,8 @@ public static class MessageAttributes
     public const string To = "to";
     public const string Subject = "subject";
     public const string Template = "template";
+    /// <summary>Further values a mail template may use (a map of name → text).</summary>
+    public const string Values = "values";
 }
 
 /// <param name="NativeId">the target's id of the object written (a DN, a SCIM id, a ticket number)</param>

@@ -4,6 +4,7 @@ namespace Handoff.Core.Templates;
 /// Picks a value no one else holds yet, like Entra ID's <c>SelectUniqueValue</c>: try each alternative
 /// (<c>john.smith</c>, <c>j.smith</c>), then numbered variants of the first (<c>john.smith2</c>,
 /// <c>john.smith3</c>, …), each cut to fit a length limit such as sAMAccountName's 20 characters.
+/// A value with an <c>@</c> (a mail address, a UPN) is numbered and cut before it.
 /// </summary>
 public static class UniqueValue
 {
@@ -70,6 +71,21 @@ public static class UniqueValue
     }
 
     private static string Fit(string baseValue, string suffix, int? maxLength)
+    {
+        // A mail address or UPN is numbered in its local part: ada.lovelace2@acme.example, not
+        // ada.lovelace@acme.example2; the domain is kept whole and the local part cut to make room.
+        var at = baseValue.LastIndexOf('@');
+        if (at > 0 && at < baseValue.Length - 1)
+        {
+            var domain = baseValue[at..];
+            var room = maxLength is { } max ? max - domain.Length : (int?)null;
+            if (room is null or >= 1)
+                return FitPart(baseValue[..at], suffix, room) + domain;
+        }
+        return FitPart(baseValue, suffix, maxLength);
+    }
+
+    private static string FitPart(string baseValue, string suffix, int? maxLength)
     {
         if (maxLength is not { } limit || baseValue.Length + suffix.Length <= limit)
             return baseValue + suffix;

@@ -8,7 +8,9 @@ public static class ConnectorCatalog
         public IEnumerable<string> AllKeys => Required.Concat(Optional);
     }
 
-    private static readonly string[] TargetKeys = ["threshold_count", "threshold_share", "threshold_window", "max_concurrency"];
+    // reconcile: cron of the scheduled reconciliation (e.g. "0 2 * * *"), reconcile_time_zone its zone
+    // (default UTC); anchor_field: the canonical field written as the account's anchor (default employee_id).
+    private static readonly string[] TargetKeys = ["threshold_count", "threshold_share", "threshold_window", "max_concurrency", "reconcile", "reconcile_time_zone", "anchor_field"];
 
     public static IReadOnlyList<ConnectorType> Types { get; } =
     [
@@ -30,10 +32,19 @@ public static class ConnectorCatalog
         // timeout_seconds; groups_must_exist / create_containers: refuse missing groups / OUs instead of creating them.
         new("ldap", false, ["url", "base_dn"], ["bind_dn", "password_env", "dialect", "people_ou", "group_ou", "start_tls", "upn_suffix", "ou_by",
             "rdn", "page_size", "timeout_seconds", "groups_must_exist", "create_containers", .. TargetKeys]),
-        new("scim-client", false, [], ["url", "token_env", .. TargetKeys]),
+        // url: the app's SCIM base (https://app.example/scim/v2); token_env: the bearer token's variable;
+        // update: patch (default) or put (apps without PATCH); page_size: users per page when reading;
+        // retries / max_wait_seconds: in-process retries of 429 / 5xx and the longest Retry-After waited for.
+        new("scim-client", false, ["url"], ["token_env", "update", "page_size", "retries", "max_wait_seconds", .. TargetKeys]),
         // url: the base address; secret_env: HMAC secret to sign bodies with; token_env: a bearer token.
-        new("http", false, ["url"], ["token_env", "secret_env", .. TargetKeys]),
-        new("smtp", false, [], ["host", "port", "from", .. TargetKeys]),
+        // With kind: ticketing — ticket_path (appended to url, default tickets), ticket_body (Liquid JSON
+        // over title/body/queue/due), ticket_id (JSON pointer to the id in the answer, default /id),
+        // retries (on 429/5xx, default 3).
+        new("http", false, ["url"], ["token_env", "secret_env", "ticket_path", "ticket_body", "ticket_id", "retries", .. TargetKeys]),
+        // starttls: required (default), when_available or none; username + password_env: SMTP AUTH;
+        // templates: mail template folder (relative to the workspace); ca_file: a PEM CA to trust besides
+        // the machine's store; timeout_seconds (default 30).
+        new("smtp", false, [], ["host", "port", "from", "starttls", "username", "password_env", "templates", "ca_file", "timeout_seconds", .. TargetKeys]),
         // kind: active-directory, openldap, scim-app, ticketing or mail (the real system it stands in for).
         // groups: comma-separated groups that exist from the start; groups_must_exist: true refuses others
         // (default: created on first use).

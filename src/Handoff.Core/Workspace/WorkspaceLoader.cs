@@ -129,6 +129,8 @@ public static class WorkspaceLoader
             {
                 if (key.Value == "creates_people" && text is not ("true" or "false"))
                     y.Error(value, $"creates_people: expected true or false, found \"{text}\"");
+                if (key.Value == "reconcile" && !Workflows.WorkflowSchedule.TryParse(text, out _, out var cronError))
+                    y.Error(value, $"reconcile: \"{text}\" is not a cron schedule: {cronError}");
                 config[key.Value] = text;
             }
         }

@@ -533,6 +533,146 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                     b.ToTable("review_items", (string)null);
                 });
 
+            modelBuilder.Entity("Handoff.Data.Reconciliation.ReconciliationItemRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Class")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("class");
+
+                    b.Property<string>("DriftJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("drift_json");
+
+                    b.Property<string>("MatchedBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("matched_by");
+
+                    b.Property<string>("NativeId")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("native_id");
+
+                    b.Property<Guid?>("PersonId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("person_id");
+
+                    b.Property<string>("Reason")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("Repair")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("repair");
+
+                    b.Property<string>("RepairError")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("repair_error");
+
+                    b.Property<Guid>("ReportId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("report_id");
+
+                    b.Property<string>("Username")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("username");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReportId", "Class");
+
+                    b.ToTable("reconciliation_items", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Data.Reconciliation.ReconciliationReportRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Accounts")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("accounts");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor");
+
+                    b.Property<int>("Drifted")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("drifted");
+
+                    b.Property<bool>("DryRun")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("dry_run");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<DateTime>("FinishedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("finished_at");
+
+                    b.Property<int>("Held")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("held");
+
+                    b.Property<int>("InSync")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("in_sync");
+
+                    b.Property<int>("Missing")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("missing");
+
+                    b.Property<int>("Orphan")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("orphan");
+
+                    b.Property<int>("RepairFailed")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("repair_failed");
+
+                    b.Property<int>("Repaired")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("repaired");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("System")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("system");
+
+                    b.Property<int>("Unmanaged")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("unmanaged");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("System", "StartedAt");
+
+                    b.ToTable("reconciliation_reports", (string)null);
+                });
+
             modelBuilder.Entity("Handoff.Data.Sandbox.SandboxFaultRow", b =>
                 {
                     b.Property<long>("Id")

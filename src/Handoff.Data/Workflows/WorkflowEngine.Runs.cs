@@ -5,6 +5,7 @@ using Handoff.Core.People;
 using Handoff.Core.Workflows;
 using Handoff.Core.Workspace;
 using Handoff.Data.Events;
+using Handoff.Data.People;
 using Handoff.Data.Security;
 using Microsoft.EntityFrameworkCore;
 using Polly;
@@ -538,6 +539,7 @@ public sealed partial class WorkflowEngine
         var before = values.TryGetValue(write.Field, out var old) ? old.Value : null;
         if (before == write.Value)
             return;
+        var keysBefore = protection.ForCorrelation(values.ToDictionary(p => p.Key, p => (string?)p.Value.Value));
         if (write.Value is null)
             values.Remove(write.Field);
         else
@@ -545,6 +547,20 @@ public sealed partial class WorkflowEngine
         person.ValuesJson = protection.SerializeResolved(values);
         person.UpdatedAt = now;
         person.Version++;
+        // A field a correlation rule uses (a work email written back by pre-hire) must move the
+        // person's key row with it, or the next source record carrying the new value finds no one.
+        var keysAfter = protection.ForCorrelation(values.ToDictionary(p => p.Key, p => (string?)p.Value.Value));
+        foreach (var rule in workspace.Definition.Dictionary.Correlation.Where(r => r.Fields.Contains(write.Field)))
+        {
+            var from = Correlator.KeyValue(rule, keysBefore);
+            var to = Correlator.KeyValue(rule, keysAfter);
+            if (from == to)
+                continue;
+            if (from is not null)
+                await db.PersonKeys.Where(k => k.PersonId == person.Id && k.Rule == rule.Name && k.Value == from).ExecuteDeleteAsync(ct);
+            if (to is not null)
+                db.PersonKeys.Add(new PersonKeyRow { Rule = rule.Name, Value = to, PersonId = person.Id });
+        }
         var sensitive = protection.IsSensitive(write.Field);
         db.OutboxEvents.Add(new OutboxEventRow
         {
@@ -595,8 +611,10 @@ public sealed partial class WorkflowEngine
                 await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtext({0}))", ["threshold:" + system], ct);
             if (await db.StagedWrites.AnyAsync(s => s.RunId == runId && s.StepId == stepId && s.Status == "allowed", ct))
                 return;
-            var done = await db.StagedWrites.CountAsync(s => s.System == system && (s.Status == "allowed" || s.Status == "released") && s.CreatedAt >= since, ct);
-            var held = await db.StagedWrites.CountAsync(s => s.System == system && s.Status == "held", ct);
+            // Reconciliation's held repairs (updates) share the table but are not disables or deletes.
+            var done = await db.StagedWrites.CountAsync(s => s.System == system && s.StepId != Reconciliation.Reconciler.StagedStep
+                && (s.Status == "allowed" || s.Status == "released") && s.CreatedAt >= since, ct);
+            var held = await db.StagedWrites.CountAsync(s => s.System == system && s.StepId != Reconciliation.Reconciler.StagedStep && s.Status == "held", ct);
             var linked = await db.AccountLinks.CountAsync(l => l.System == system, ct);
             var wouldBe = done + held + 1;
             var kind = operation.Kind.ToString().ToLowerInvariant();

@@ -79,6 +79,14 @@ public sealed class WorkspaceStore(DatabaseOptions database, TimeProvider clock,
         return new ApplyReport(ws.Systems.Count, charterChanged, proposed, active);
     }
 
+    /// <summary>The folder the workspace was last applied from, or null before the first apply —
+    /// for connectors whose files (mail templates) live in the workspace.</summary>
+    public static async Task<string?> AppliedDirectoryAsync(DatabaseOptions database, CancellationToken ct)
+    {
+        await using var db = database.CreateContext();
+        return await db.WorkspaceDocuments.AsNoTracking().Where(d => d.Key == DirectoryDoc).Select(d => d.Content).FirstOrDefaultAsync(ct);
+    }
+
     /// <summary>The workspace in effect. Fails with a clear message when nothing was applied yet or
     /// no dictionary version has been approved.</summary>
     public async Task<ActiveWorkspace> LoadActiveAsync(CancellationToken ct)

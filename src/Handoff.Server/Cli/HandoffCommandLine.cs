@@ -102,6 +102,7 @@ public static class HandoffCommandLine
                 b.AddCommand<StagedReleaseCommand>("release").WithDescription("Execute held writes (one, or all of --system).");
                 b.AddCommand<StagedDiscardCommand>("discard").WithDescription("Drop held writes; their steps fail.");
             });
+            c.AddCommand<ReconcileCommand>("reconcile").WithDescription("Compare a target's accounts with people and links: in sync, drifted, orphan, unmanaged, missing; repair enforce drift (--dry-run writes nothing; --list, --show REPORT).");
             c.AddCommand<FindingsCommand>("findings").WithDescription("Data-quality findings: sources that disagree.");
             c.AddBranch("review", b =>
             {

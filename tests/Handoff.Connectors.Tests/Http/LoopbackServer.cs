@@ -11,7 +11,14 @@ public sealed class LoopbackServer : IDisposable
     private readonly HttpListener _listener = new();
     private readonly Task _loop;
 
-    public sealed record Received(string Method, string Path, string Body, IReadOnlyDictionary<string, string> Headers);
+    public sealed record Received(string Method, string Path, string Body, IReadOnlyDictionary<string, string> Headers)
+    {
+        /// <summary>The decoded query string without the leading <c>?</c>.</summary>
+        public string Query { get; init; } = "";
+
+        /// <summary>When the request arrived.</summary>
+        public DateTimeOffset At { get; init; } = DateTimeOffset.UtcNow;
+    }
 
     public ConcurrentQueue<Received> Requests { get; } = new();
 
@@ -63,7 +70,10 @@ public sealed class LoopbackServer : IDisposable
             using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
             var body = await reader.ReadToEndAsync();
             var headers = context.Request.Headers.AllKeys.Where(k => k is not null).ToDictionary(k => k!, k => context.Request.Headers[k]!, StringComparer.OrdinalIgnoreCase);
-            var received = new Received(context.Request.HttpMethod, context.Request.Url!.AbsolutePath, body, headers);
+            var received = new Received(context.Request.HttpMethod, context.Request.Url!.AbsolutePath, body, headers)
+            {
+                Query = Uri.UnescapeDataString(context.Request.Url.Query.TrimStart('?')),
+            };
             Requests.Enqueue(received);
             var (status, json, extra) = Answer(received);
             context.Response.StatusCode = status;

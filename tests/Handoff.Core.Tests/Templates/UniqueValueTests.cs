@@ -22,6 +22,14 @@ public class UniqueValueTests
     }
 
     [Fact]
+    public void Mail_addresses_are_numbered_and_cut_before_the_at_sign()
+    {
+        Assert.Equal(["ada@acme.example", "ada2@acme.example", "ada3@acme.example"], UniqueValue.Candidates("ada@acme.example", null).Take(3));
+        // 20 characters in all: the domain stays whole, the local part makes room for the number
+        Assert.Equal(["christo@acme.example", "christ2@acme.example"], UniqueValue.Candidates("christopher@acme.example", 20).Take(2));
+    }
+
+    [Fact]
     public void Candidates_drop_a_separator_left_dangling_by_the_cut()
     {
         Assert.Equal(["john", "john2", "john3"], UniqueValue.Candidates("john.smith", 5).Take(3));

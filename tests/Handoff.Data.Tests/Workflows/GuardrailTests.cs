@@ -47,6 +47,8 @@ public sealed class GuardrailTests
         await w.Engine.TickAsync(default);
         Assert.Equal("ada@acme.example", (await w.Spine.PersonByKeyAsync("employee_id", "900200")).Values["work_email"].Value);
         Assert.Equal("workflow:pre-hire", (await w.Spine.PersonByKeyAsync("employee_id", "900200")).Values["work_email"].System);
+        // work_email is a correlation key: the written value finds the person, like a source's would.
+        Assert.Equal(person, (await w.Spine.PersonByKeyAsync("work_email", "ada@acme.example")).Row.Id);
 
         // HR and IT take the workflow off the field's writers; the approved workflow's next write is blocked.
         var dictionary = File.ReadAllText(Path.Combine(Repository.AcmeWorkspace, "dictionary.yaml")).Replace("writers: [workflow:pre-hire, hr-scim]", "writers: [hr-scim]");

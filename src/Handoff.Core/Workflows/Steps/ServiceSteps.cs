@@ -31,18 +31,22 @@ public sealed class CreateTicketStep : IWorkflowStep
 [StepInput("subject", InputKind.Text)]
 [StepInput("template", InputKind.Text, Description = "Name of a mail template known to the mail system")]
 [StepInput("body", InputKind.Text)]
+[StepInput("values", InputKind.Map, Description = "Further values the mail template may use: name → template")]
 public sealed class SendMailStep : IWorkflowStep
 {
     public async Task<StepOutcome> ExecuteAsync(StepContext context, CancellationToken ct)
     {
+        var attributes = new Dictionary<string, object?>
+        {
+            [MessageAttributes.To] = context.RequiredText("to"),
+            [MessageAttributes.Subject] = context.Text("subject"),
+            [MessageAttributes.Template] = context.Text("template"),
+            [MessageAttributes.Body] = context.Text("body"),
+        };
+        if (context.Map("values") is { Count: > 0 } values)
+            attributes[MessageAttributes.Values] = values;
         var result = await context.ApplyAsync(new TargetOperation(TargetOperationKind.SendMail, ObjectClasses.Message, null, null,
-            new Dictionary<string, object?>
-            {
-                [MessageAttributes.To] = context.RequiredText("to"),
-                [MessageAttributes.Subject] = context.Text("subject"),
-                [MessageAttributes.Template] = context.Text("template"),
-                [MessageAttributes.Body] = context.Text("body"),
-            }, context.IdempotencyKey), ct);
+            attributes, context.IdempotencyKey), ct);
         return new StepOutcome.Completed(new Dictionary<string, object?>(result.Outputs) { ["message"] = result.NativeId });
     }
 }
