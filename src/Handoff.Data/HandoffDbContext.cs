@@ -3,6 +3,7 @@ using Handoff.Core.Audit;
 using Handoff.Data.Accounts;
 using Handoff.Data.Audit;
 using Handoff.Data.Events;
+using Handoff.Data.Governance;
 using Handoff.Data.Jobs;
 using Handoff.Data.People;
 using Handoff.Data.Reconciliation;
@@ -58,6 +59,7 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
     public DbSet<BackgroundJobRow> BackgroundJobs => Set<BackgroundJobRow>();
     public DbSet<ReconciliationReportRow> ReconciliationReports => Set<ReconciliationReportRow>();
     public DbSet<ReconciliationItemRow> ReconciliationItems => Set<ReconciliationItemRow>();
+    public DbSet<ProcessMapRow> ProcessMaps => Set<ProcessMapRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -218,6 +220,14 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
             e.Property(j => j.ResultPath).HasMaxLength(1000);
             e.HasIndex(j => j.Status);
             e.HasIndex(j => j.CreatedAt);
+        });
+        b.Entity<ProcessMapRow>(e =>
+        {
+            e.ToTable("process_maps");
+            e.HasKey(p => p.Id);
+            e.Property(p => p.Id).HasMaxLength(100);
+            e.Property(p => p.Name).HasMaxLength(300);
+            e.Property(p => p.UpdatedBy).HasMaxLength(200);
         });
 
         // snake_case columns, so hand-written SQL (reports, COPY, psql) reads naturally on both providers.
