@@ -3,6 +3,7 @@ using Handoff.Core.Audit;
 using Handoff.Data.Accounts;
 using Handoff.Data.Audit;
 using Handoff.Data.Events;
+using Handoff.Data.Governance;
 using Handoff.Data.Jobs;
 using Handoff.Data.People;
 using Handoff.Data.Reconciliation;
@@ -61,6 +62,7 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
     public DbSet<Handoff.Data.Systems.SchemaSnapshotRow> SchemaSnapshots => Set<Handoff.Data.Systems.SchemaSnapshotRow>();
     public DbSet<Handoff.Data.Systems.SystemFindingRow> SystemFindings => Set<Handoff.Data.Systems.SystemFindingRow>();
     public DbSet<Handoff.Data.Systems.SystemStateRow> SystemStates => Set<Handoff.Data.Systems.SystemStateRow>();
+    public DbSet<ProcessMapRow> ProcessMaps => Set<ProcessMapRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -222,6 +224,14 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
             e.Property(j => j.ResultPath).HasMaxLength(1000);
             e.HasIndex(j => j.Status);
             e.HasIndex(j => j.CreatedAt);
+        });
+        b.Entity<ProcessMapRow>(e =>
+        {
+            e.ToTable("process_maps");
+            e.HasKey(p => p.Id);
+            e.Property(p => p.Id).HasMaxLength(100);
+            e.Property(p => p.Name).HasMaxLength(300);
+            e.Property(p => p.UpdatedBy).HasMaxLength(200);
         });
 
         // snake_case columns, so hand-written SQL (reports, COPY, psql) reads naturally on both providers.

@@ -37,6 +37,7 @@ public sealed class HandoffRuntime
                 ? lease : TimeSpan.FromMinutes(5),
         });
         Simulator = new(database, clock, Workspace, keys, Connectors);
+        Processes = new(database, clock, Audit, Workspace);
     }
 
     public DatabaseOptions Database { get; }
@@ -47,6 +48,7 @@ public sealed class HandoffRuntime
     public IAuditSigningKey AuditKey { get; }
     public AuditLog Audit { get; }
     public WorkspaceStore Workspace { get; }
+    public Handoff.Data.Governance.ProcessAuditStore Processes { get; }
     public SourceSync Sync { get; }
     public ScheduledChanges Scheduled { get; }
     public ReviewQueue Review { get; }

@@ -72,6 +72,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         var tick = await runtime.Scheduled.RunAsync(workspace.Definition, ct);
         console.MarkupLineInterpolated($"tick: {tick.ChangesApplied} future-dated change(s) due, {tick.Transitions} lifecycle transition(s)");
         await DemoWorkflows.RunAsync(console, runtime, workspaceDir, ct);
+        await ProcessImportCommand.ImportWorkspaceProcessesAsync(console, runtime, workspaceDir, ct);
 
         await PrintSummaryAsync(console, runtime, dbPath, ct);
 

@@ -67,6 +67,17 @@ public static class HandoffCommandLine
                 b.AddCommand<WorkflowCatalogCommand>("catalog").WithDescription("The step types, what they write and their inputs.");
                 b.AddCommand<WorkflowSchemaCommand>("schema").WithDescription("Print the JSON Schema of workflow YAML (for editors).");
             });
+            c.AddBranch("process", b =>
+            {
+                b.SetDescription("Process audit: current-state process maps, their cost, and field-mismatch discovery.");
+                b.AddCommand<ProcessImportCommand>("import").WithDescription("Import or replace process maps from a YAML file or folder.");
+                b.AddCommand<ProcessListCommand>("list").WithDescription("Process maps with manual hours, cost and projected saving a year.");
+                b.AddCommand<ProcessShowCommand>("show").WithDescription("A process's steps with their cost figures and its data handoffs.");
+                b.AddCommand<ProcessExportCommand>("export").WithDescription("A process map as YAML, or its steps as CSV (--csv).");
+                b.AddCommand<ProcessDeleteCommand>("delete").WithDescription("Remove a process map (audited).");
+                b.AddCommand<ProcessRateCommand>("rate").WithDescription("Show or set the hourly rate of the cost model.");
+                b.AddCommand<ProcessDiscoverCommand>("discover").WithDescription("Suggest which fields of two or more CSV extracts carry the same data point; --accept N proposes it to the dictionary.");
+            });
             c.AddCommand<SimulateCommand>("simulate").WithDescription("Run a workflow with no side effects for a person, a filter or N generated people; print the writes it would make.");
             c.AddBranch("runs", b =>
             {

@@ -115,6 +115,11 @@ public sealed partial class RouteMatrixTests
         ["PAGE /Admin/Keys"] = Capabilities.AdminKeys,
         ["PAGE /Admin/Retention"] = Capabilities.RetentionRead,
         ["PAGE /Admin/RetentionRun"] = Capabilities.RetentionRun,
+        ["PAGE /Processes"] = Capabilities.ProcessesRead,
+        ["PAGE /Processes/Index"] = Capabilities.ProcessesRead,
+        ["PAGE /Processes/Process/{id}"] = Capabilities.ProcessesRead,
+        ["PAGE /Processes/Upload"] = Capabilities.ProcessesEdit,
+        ["PAGE /Processes/Rate"] = Capabilities.ProcessesEdit,
 
         ["GET /api/me"] = SignedIn,
         ["GET /api/dashboard"] = SignedIn,

@@ -47,6 +47,9 @@ public static class Capabilities
     public const string AdminKeys = "admin.keys";
     public const string RetentionRead = "retention.read";
     public const string RetentionRun = "retention.run";
+    public const string ProcessesRead = "processes.read";
+    /// <summary>Import or replace process maps and set the cost model's hourly rate.</summary>
+    public const string ProcessesEdit = "processes.edit";
 
     private const string HrA = HandoffRoles.HrAdmin, HrO = HandoffRoles.HrOperator, ItA = HandoffRoles.ItAdmin,
         ItO = HandoffRoles.ItOperator, Aud = HandoffRoles.Auditor, View = HandoffRoles.Viewer;
@@ -86,6 +89,8 @@ public static class Capabilities
         [AdminKeys] = [ItA, Aud],
         [RetentionRead] = [HrA, ItA, Aud],
         [RetentionRun] = [HrA],
+        [ProcessesRead] = [HrA, HrO, ItA, ItO, Aud, View],
+        [ProcessesEdit] = [HrA, ItA],
     };
 
     public static bool Has(string role, string capability) => Matrix[capability].Contains(role);

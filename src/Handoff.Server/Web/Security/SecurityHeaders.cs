@@ -10,6 +10,10 @@ namespace Handoff.Server.Web.Security;
 /// </summary>
 public static class SecurityHeaders
 {
+    /// <summary>A page that sets this item to true allows inline styles (never inline script): Mermaid
+    /// writes its diagram's theme as a &lt;style&gt; element and style attributes inside the SVG.</summary>
+    public const string InlineStylesItemKey = "handoff.csp.inline-styles";
+
     public static IApplicationBuilder UseHandoffSecurityHeaders(this IApplicationBuilder app, string? extraFormAction = null)
     {
         return app.Use((context, next) =>
@@ -22,6 +26,10 @@ public static class SecurityHeaders
                 if (context.Items.TryGetValue(ScalarOptions.NonceHttpContextItemKey, out var nonce) && nonce is string n)
                 {
                     script += $" 'nonce-{n}'";
+                    style += " 'unsafe-inline'";
+                }
+                else if (context.Items.TryGetValue(InlineStylesItemKey, out var inline) && inline is true)
+                {
                     style += " 'unsafe-inline'";
                 }
                 var formAction = "form-action 'self'" + (extraFormAction is null ? "" : " " + extraFormAction);

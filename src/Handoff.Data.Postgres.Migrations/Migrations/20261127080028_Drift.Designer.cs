@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Handoff.Data.Postgres.Migrations.Migrations
 {
     [DbContext(typeof(HandoffDbContext))]
-    [Migration("20261127073630_Drift")]
+    [Migration("20261127080028_Drift")]
     partial class Drift
     {
         /// <inheritdoc />
@@ -308,6 +308,43 @@ namespace Handoff.Data.Postgres.Migrations.Migrations
                     b.HasIndex("ProcessedAt");
 
                     b.ToTable("outbox_events", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Data.Governance.ProcessMapRow", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("updated_by");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.Property<string>("Yaml")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("yaml");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("process_maps", (string)null);
                 });
 
             modelBuilder.Entity("Handoff.Data.Jobs.BackgroundJobRow", b =>
