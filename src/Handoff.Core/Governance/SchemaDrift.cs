@@ -121,7 +121,9 @@ public static class SchemaDrift
 
     /// <summary>0..1: 1 − edit distance / longer length, over names folded to lower-case letters and
     /// digits (<c>Cost_Center</c> = <c>CostCenter</c> = <c>cost-center</c>). One containing the other
-    /// (<c>Dept</c> in <c>Dept_Name</c>) scores at least 0.6.</summary>
+    /// (<c>Dept</c> in <c>Dept_Name</c>) scores at least 0.6. The process audit's token-set ratio
+    /// (<see cref="ProcessAuditFieldDiscovery.NameSimilarity"/>) is taken when higher: it sees reordered
+    /// words (<c>Last_Name_Legal</c>), the edit distance sees spelling (<c>CostCentre</c>).</summary>
     public static double NameSimilarity(string a, string b)
     {
         var x = Fold(a);
@@ -133,7 +135,7 @@ public static class SchemaDrift
         var score = 1 - (double)Levenshtein(x, y) / Math.Max(x.Length, y.Length);
         if (x.Contains(y, StringComparison.Ordinal) || y.Contains(x, StringComparison.Ordinal))
             score = Math.Max(score, 0.6);
-        return score;
+        return Math.Max(score, ProcessAuditFieldDiscovery.NameSimilarity(a, b));
     }
 
     private static string Fold(string name) =>
