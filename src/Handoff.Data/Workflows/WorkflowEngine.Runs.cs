@@ -194,8 +194,12 @@ public sealed partial class WorkflowEngine
         }
         // A quarantined target is not written to: the step waits and looks again at a slowed pace (docs/governance.md).
         if (target is not null && await Systems.SystemQuarantine.HeldAsync(database, target, ct) is { } held)
-            return new StepResult(step, "parked") { ParkUntil = now + Systems.SystemQuarantine.RetryEvery, ParkFor = Systems.SystemQuarantine.WaitingFor, StartedAt = started, System = target,
-                ExtraAudit = run.WaitingFor == Systems.SystemQuarantine.WaitingFor ? [] : [new(ActorOf(run), "workflow.step_waiting", "person", run.PersonId.ToString(), [new("step", null, step.Id), new("reason", null, held)], target, run.Id.ToString("N"), now)] };
+        {
+            var said = new List<AuditDraft>();
+            if (run.WaitingFor != Systems.SystemQuarantine.WaitingFor)
+                said.Add(new AuditDraft(ActorOf(run), "workflow.step_waiting", "person", run.PersonId.ToString(), [new("step", null, step.Id), new("reason", null, held)], target, run.Id.ToString("N"), now));
+            return new StepResult(step, "parked") { ParkUntil = now + Systems.SystemQuarantine.RetryEvery, ParkFor = Systems.SystemQuarantine.WaitingFor, StartedAt = started, System = target, ExtraAudit = said };
+        }
         var stepContext = new EngineStepContext(this, connectors, target, bypassThreshold, workspace)
         {
             Workflow = definition,
