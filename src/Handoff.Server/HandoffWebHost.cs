@@ -1,3 +1,4 @@
+using Handoff.Server.Cluster;
 using Handoff.Server.Health;
 using Handoff.Server.Hooks;
 using Handoff.Server.Logging;
@@ -21,6 +22,9 @@ public static class HandoffWebHost
         builder.Services.AddHostedService<ReconcileWorker>();
         builder.Services.AddSingleton<WorkflowSignal>();
         builder.Services.AddHostedService<WorkflowWorker>();
+        builder.Services.AddSingleton<ClusterJobs>();
+        builder.Services.AddHostedService<NodeWorker>();
+        builder.AddHandoffTelemetry(runtime);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.AddHandoffWeb(runtime);
@@ -35,6 +39,7 @@ public static class HandoffWebHost
         // anonymous on purpose (the hooks check their own HMAC signature or API token, SCIM its API token).
         app.MapOpenApi();
         app.MapHealthApi();
+        app.MapHandoffMetrics();
         app.MapHooksApi();
         // SCIM authenticates by its own API token of a scim-server source system, like the hooks.
         app.MapScimApi();
