@@ -47,10 +47,24 @@ public sealed class ServeCommand : HandoffCommand<ServeSettings>
     }
 
     /// <summary>On first start (no user yet) creates <c>admin</c> and prints its one-time password, once.</summary>
+    /// <remarks>Several nodes started together on a new PostgreSQL database race to create the roles and
+    /// the admin: the losers' inserts hit the unique indexes, and their second look finds them made.</remarks>
     public static async Task PrintFirstRunAdminAsync(WebApplication app, IAnsiConsole console, CancellationToken ct)
     {
-        await using var scope = app.Services.CreateAsyncScope();
-        var password = await scope.ServiceProvider.GetRequiredService<UserAccounts>().EnsureFirstAdminAsync(ct);
+        string? password = null;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var scope = app.Services.CreateAsyncScope();
+                password = await scope.ServiceProvider.GetRequiredService<UserAccounts>().EnsureFirstAdminAsync(ct);
+                break;
+            }
+            catch (Exception e) when ((e is Microsoft.EntityFrameworkCore.DbUpdateException or AccountException) && attempt < 3)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), ct);
+            }
+        }
         if (password is null)
             return;
         console.MarkupLine("[yellow]First run: created the user [bold]admin[/] (hr_admin + it_admin) with this one-time password, shown only now:[/]");
