@@ -1,5 +1,4 @@
 using System.Globalization;
-using Handoff.Data.Cluster;
 using Spectre.Console;
 
 namespace Handoff.Server.Cli;

@@ -1,6 +1,5 @@
 using Handoff.Data.Cluster;
 using Handoff.Server.Web.Security;
-using Microsoft.AspNetCore.Routing;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
