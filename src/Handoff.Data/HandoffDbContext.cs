@@ -2,6 +2,7 @@ using System.Text;
 using Handoff.Core.Audit;
 using Handoff.Data.Accounts;
 using Handoff.Data.Audit;
+using Handoff.Data.Cluster;
 using Handoff.Data.Events;
 using Handoff.Data.Governance;
 using Handoff.Data.Jobs;
@@ -60,6 +61,8 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
     public DbSet<ReconciliationReportRow> ReconciliationReports => Set<ReconciliationReportRow>();
     public DbSet<ReconciliationItemRow> ReconciliationItems => Set<ReconciliationItemRow>();
     public DbSet<ProcessMapRow> ProcessMaps => Set<ProcessMapRow>();
+    public DbSet<JobLeaseRow> JobLeases => Set<JobLeaseRow>();
+    public DbSet<NodeRow> Nodes => Set<NodeRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -284,6 +287,7 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
         b.Entity<RunStepRow>(e =>
         {
             e.ToTable("run_steps");
+            e.Property(s => s.Node).HasMaxLength(200);
             e.HasIndex(s => s.RunId);
             e.HasIndex(s => new { s.System, s.Destructive, s.FinishedAt });
         });
@@ -318,6 +322,22 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
             e.Property(i => i.Class).HasMaxLength(16);
             e.Property(i => i.NativeId).HasMaxLength(400);
             e.HasIndex(i => new { i.ReportId, i.Class });
+        });
+        b.Entity<JobLeaseRow>(e =>
+        {
+            e.ToTable("job_leases");
+            e.HasKey(l => l.Name);
+            e.Property(l => l.Name).HasMaxLength(100);
+            e.Property(l => l.Holder).HasMaxLength(200);
+        });
+        b.Entity<NodeRow>(e =>
+        {
+            e.ToTable("nodes");
+            e.HasKey(n => n.Id);
+            e.Property(n => n.Id).HasMaxLength(200);
+            e.Property(n => n.Version).HasMaxLength(100);
+            e.Property(n => n.Address).HasMaxLength(400);
+            e.Property(n => n.Host).HasMaxLength(200);
         });
     }
 

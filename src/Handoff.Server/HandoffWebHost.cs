@@ -1,3 +1,4 @@
+using Handoff.Server.Cluster;
 using Handoff.Server.Health;
 using Handoff.Server.Hooks;
 using Handoff.Server.Jobs;
@@ -26,6 +27,9 @@ public static class HandoffWebHost
         builder.Services.AddHostedService<DropFolderWorker>();
         builder.Services.AddSingleton<BackgroundJobQueue>();
         builder.Services.AddHostedService<BackgroundJobRunner>();
+        builder.Services.AddSingleton<ClusterJobs>();
+        builder.Services.AddHostedService<NodeWorker>();
+        builder.AddHandoffTelemetry(runtime);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.AddHandoffWeb(runtime);
@@ -40,6 +44,7 @@ public static class HandoffWebHost
         // anonymous on purpose (the hooks check their own HMAC signature or API token, SCIM its API token).
         app.MapOpenApi();
         app.MapHealthApi();
+        app.MapHandoffMetrics();
         app.MapHooksApi();
         // SCIM authenticates by its own API token of a scim-server source system, like the hooks.
         app.MapScimApi();

@@ -258,6 +258,77 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Handoff.Data.Cluster.JobLeaseRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<long>("FencingToken")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("fencing_token");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("holder");
+
+                    b.Property<DateTime?>("LastRunAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_run_at");
+
+                    b.Property<DateTime>("LeaseUntil")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lease_until");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("job_leases", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Data.Cluster.NodeRow", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("address");
+
+                    b.Property<string>("Host")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("host");
+
+                    b.Property<DateTime>("LastSeen")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_seen");
+
+                    b.Property<int>("Pid")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("pid");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Version")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("nodes", (string)null);
+                });
+
             modelBuilder.Entity("Handoff.Data.Events.OutboxEventRow", b =>
                 {
                     b.Property<long>("Id")
@@ -1700,6 +1771,11 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("inputs_json");
+
+                    b.Property<string>("Node")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node");
 
                     b.Property<string>("Operation")
                         .HasColumnType("TEXT")

@@ -25,6 +25,7 @@ public static class HandoffCommandLine
                 b.AddCommand<GenerateCommand>("generate").WithDescription("Generate Acme-shaped HR files for N people (deterministic per seed).");
             });
             c.AddCommand<ServeCommand>("serve").WithDescription("Run the server: the web app and API, webhooks, health, background workers.");
+            c.AddCommand<NodesCommand>("nodes").WithDescription("The nodes serving this database (heartbeats) and who holds each cluster job.");
             c.AddBranch("users", b =>
             {
                 b.SetDescription("Web app accounts and their roles.");

@@ -29,6 +29,7 @@ public sealed partial class RouteMatrixTests
     {
         ["GET /health/live"] = Anonymous,
         ["GET /health/ready"] = Anonymous,
+        ["GET /metrics"] = Capabilities.AdminTokens,
         ["POST /hooks/{system}"] = Anonymous,
         ["GET /hooks/{system}/deliveries/{id:guid}"] = Anonymous,
         ["GET /scim/v2/Users"] = ScimToken,
