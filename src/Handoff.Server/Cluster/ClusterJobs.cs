@@ -15,6 +15,9 @@ public sealed class ClusterJobs(HandoffRuntime runtime, ILogger<ClusterJobs> log
     /// <summary>The scan of date and schedule triggers.</summary>
     public const string TriggerScan = "trigger-scan";
 
+    /// <summary>The look at the CSV systems' drop folders.</summary>
+    public const string DropFolders = "drop-folders";
+
     /// <summary>Scheduled reconciliation.</summary>
     public const string Reconcile = "reconcile";
 
