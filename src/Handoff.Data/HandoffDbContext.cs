@@ -3,6 +3,7 @@ using Handoff.Core.Audit;
 using Handoff.Data.Accounts;
 using Handoff.Data.Audit;
 using Handoff.Data.Events;
+using Handoff.Data.Governance;
 using Handoff.Data.People;
 using Handoff.Data.Sandbox;
 using Handoff.Data.Scim;
@@ -53,6 +54,12 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
     public DbSet<SandboxFaultRow> SandboxFaults => Set<SandboxFaultRow>();
     public DbSet<ScimResourceRow> ScimResources => Set<ScimResourceRow>();
     public DbSet<ScimMemberRow> ScimMembers => Set<ScimMemberRow>();
+    public DbSet<BacklogItemRow> BacklogItems => Set<BacklogItemRow>();
+    public DbSet<WorkflowCheckpointRow> WorkflowCheckpoints => Set<WorkflowCheckpointRow>();
+    public DbSet<ChangeCommunicationRow> ChangeCommunications => Set<ChangeCommunicationRow>();
+    public DbSet<ChangeTrainingRow> ChangeTraining => Set<ChangeTrainingRow>();
+    public DbSet<FeedbackReportRow> FeedbackReports => Set<FeedbackReportRow>();
+    public DbSet<FeedbackNoteRow> FeedbackNotes => Set<FeedbackNoteRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -203,6 +210,7 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
 
         ConfigureWorkflows(b);
         ConfigureSandbox(b);
+        ChangePlanModel.Configure(b);
 
         // snake_case columns, so hand-written SQL (reports, COPY, psql) reads naturally on both providers.
         // SQLite cannot order or compare DateTimeOffset; every time is UTC, so it stores UTC DateTime
