@@ -192,12 +192,20 @@ public sealed class FeedbackStore(DatabaseOptions database, TimeProvider clock, 
         var connector = mail is null ? null : connectors(workspace).Find(mail.Id);
         foreach (var id in due)
         {
-            await using var db = database.CreateContext();
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var row = await db.FeedbackReports.Include(r => r.Notes).SingleAsync(r => r.Id == id, ct);
-            if (row.Status == FeedbackStatus.Resolved)
+            FeedbackReportRow snapshot;
+            await using (var read = database.CreateContext())
+                snapshot = await read.FeedbackReports.AsNoTracking().SingleAsync(r => r.Id == id, ct);
+            var route = snapshot.Route == "it" ? FeedbackRoute.It : FeedbackRoute.HrOperations;
+            var remind = snapshot.RemindedAt is null && now >= snapshot.RemindAt && now < snapshot.DeadlineAt;
+            var breach = snapshot.BreachedAt is null && now >= snapshot.DeadlineAt;
+            var path = FeedbackRouting.Path(charter, route);
+            var dueSteps = FeedbackRouting.DueSteps(path, snapshot.DeadlineAt, now);
+            if (!remind && !breach && snapshot.EscalationLevel >= dueSteps)
                 continue;
-            var route = row.Route == "it" ? FeedbackRoute.It : FeedbackRoute.HrOperations;
+
+            // Mail first, outside the report's transaction (the mail system may be a table of the same
+            // database, the sandbox); the idempotency key per report and step keeps a retry from mailing twice.
+            var notes = new List<FeedbackNoteRow>();
             var drafts = new List<AuditDraft>();
             async Task Send(string kind, IReadOnlyList<string> to, string subject, string body)
             {
@@ -215,7 +223,7 @@ public sealed class FeedbackStore(DatabaseOptions database, TimeProvider clock, 
                             [MessageAttributes.To] = to.ToList(),
                             [MessageAttributes.Subject] = subject,
                             [MessageAttributes.Body] = body,
-                        }, $"feedback:{row.Id}:{kind}");
+                        }, $"feedback:{snapshot.Id}:{kind}");
                         await connector.ApplyAsync(op, ct);
                         outcome = $"mailed {string.Join(", ", to)} through {mail!.Id}";
                     }
@@ -225,46 +233,53 @@ public sealed class FeedbackStore(DatabaseOptions database, TimeProvider clock, 
                     }
                 }
                 if (!outcome.StartsWith("mailed", StringComparison.Ordinal))
-                    problems.Add($"#{row.Id} {kind}: {outcome}");
-                row.Notes.Add(new FeedbackNoteRow { At = now, Actor = "system:feedback-sla", Kind = kind.Split(':')[0], Text = $"{subject} — {outcome}" });
+                    problems.Add($"#{snapshot.Id} {kind}: {outcome}");
+                notes.Add(new FeedbackNoteRow { At = now, Actor = "system:feedback-sla", Kind = kind.Split(':')[0], Text = $"{subject} — {outcome}" });
             }
 
-            if (row.RemindedAt is null && now >= row.RemindAt && now < row.DeadlineAt)
+            if (remind)
             {
-                row.RemindedAt = now;
                 reminders++;
-                await Send("reminder", OwnerMail(charter, route), $"Feedback #{row.Id} ({row.Category}) is due {row.DeadlineAt:u}",
-                    $"Feedback report #{row.Id} routed to {row.Route} has used {charter.Feedback.RemindAtPercent}% of its SLA ({row.Sla}). It is {row.Status}. Open /feedback/{row.Id} to acknowledge or resolve it.");
-                drafts.Add(new AuditDraft("system:feedback-sla", "feedback.reminded", "feedback_report", Id(row), [new("route", null, row.Route)], null, $"feedback:{row.Id}", now));
+                await Send("reminder", OwnerMail(charter, route), $"Feedback #{snapshot.Id} ({snapshot.Category}) is due {snapshot.DeadlineAt:u}",
+                    $"Feedback report #{snapshot.Id} routed to {snapshot.Route} has used {charter.Feedback.RemindAtPercent}% of its SLA ({snapshot.Sla}). It is {snapshot.Status}. Open /Feedback/Report/{snapshot.Id} to acknowledge or resolve it.");
+                drafts.Add(new AuditDraft("system:feedback-sla", "feedback.reminded", "feedback_report", Id(snapshot), [new("route", null, snapshot.Route)], null, $"feedback:{snapshot.Id}", now));
             }
-            if (now >= row.DeadlineAt)
+            if (breach)
             {
-                if (row.BreachedAt is null)
-                {
-                    row.BreachedAt = now;
-                    row.RemindedAt ??= now;
-                    breaches++;
-                    row.Notes.Add(new FeedbackNoteRow { At = now, Actor = "system:feedback-sla", Kind = "breached", Text = $"SLA {row.Sla} breached (due {row.DeadlineAt:u})" });
-                    drafts.Add(new AuditDraft("system:feedback-sla", "feedback.breached", "feedback_report", Id(row), [new("deadline", null, row.DeadlineAt.ToString("u", CultureInfo.InvariantCulture))], null, $"feedback:{row.Id}", now));
-                }
-                var path = FeedbackRouting.Path(charter, route);
-                var dueSteps = FeedbackRouting.DueSteps(path, row.DeadlineAt, now);
-                while (row.EscalationLevel < dueSteps)
-                {
-                    var step = path[row.EscalationLevel];
-                    row.EscalationLevel++;
-                    row.EscalatedTo = step.To;
-                    escalations++;
-                    var member = charter.FindMember(step.To);
-                    await Send($"escalation:{row.EscalationLevel}", member?.Email is { } e ? [e] : [],
-                        $"Escalated: feedback #{row.Id} ({row.Category}) breached its SLA",
-                        $"Feedback report #{row.Id} routed to {row.Route} was due {row.DeadlineAt:u} and is still {row.Status}. The charter's escalation path (step {row.EscalationLevel}) hands it to you, {member?.Name ?? step.To}. Open /feedback/{row.Id}.");
-                    drafts.Add(new AuditDraft("system:feedback-sla", "feedback.escalated", "feedback_report", Id(row),
-                        [new("level", (row.EscalationLevel - 1).ToString(CultureInfo.InvariantCulture), row.EscalationLevel.ToString(CultureInfo.InvariantCulture)), new("to", null, step.To)], null, $"feedback:{row.Id}", now));
-                }
+                breaches++;
+                notes.Add(new FeedbackNoteRow { At = now, Actor = "system:feedback-sla", Kind = "breached", Text = $"SLA {snapshot.Sla} breached (due {snapshot.DeadlineAt:u})" });
+                drafts.Add(new AuditDraft("system:feedback-sla", "feedback.breached", "feedback_report", Id(snapshot), [new("deadline", null, snapshot.DeadlineAt.ToString("u", CultureInfo.InvariantCulture))], null, $"feedback:{snapshot.Id}", now));
             }
-            if (drafts.Count > 0)
-                await audit.AppendAsync(db, drafts, ct);
+            for (var level = snapshot.EscalationLevel; level < dueSteps; level++)
+            {
+                var step = path[level];
+                escalations++;
+                var member = charter.FindMember(step.To);
+                await Send($"escalation:{level + 1}", member?.Email is { } e ? [e] : [],
+                    $"Escalated: feedback #{snapshot.Id} ({snapshot.Category}) breached its SLA",
+                    $"Feedback report #{snapshot.Id} routed to {snapshot.Route} was due {snapshot.DeadlineAt:u} and is still {snapshot.Status}. The charter's escalation path (step {level + 1}) hands it to you, {member?.Name ?? step.To}. Open /Feedback/Report/{snapshot.Id}.");
+                drafts.Add(new AuditDraft("system:feedback-sla", "feedback.escalated", "feedback_report", Id(snapshot),
+                    [new("level", level.ToString(CultureInfo.InvariantCulture), (level + 1).ToString(CultureInfo.InvariantCulture)), new("to", null, step.To)], null, $"feedback:{snapshot.Id}", now));
+            }
+
+            await using var db = database.CreateContext();
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var row = await db.FeedbackReports.SingleAsync(r => r.Id == id, ct);
+            // Resolved meanwhile, or another node did this step first: record nothing twice.
+            if (row.Status == FeedbackStatus.Resolved || (remind && row.RemindedAt is not null) || (breach && row.BreachedAt is not null) || (!remind && !breach && row.EscalationLevel >= dueSteps))
+                continue;
+            if (remind)
+                row.RemindedAt = now;
+            if (breach)
+                row.BreachedAt = now;
+            if (dueSteps > row.EscalationLevel)
+                (row.EscalationLevel, row.EscalatedTo) = (dueSteps, path[dueSteps - 1].To);
+            foreach (var note in notes)
+            {
+                note.ReportId = row.Id;
+                db.FeedbackNotes.Add(note);
+            }
+            await audit.AppendAsync(db, drafts, ct);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
