@@ -37,6 +37,9 @@ public sealed class HandoffRuntime
                 ? lease : TimeSpan.FromMinutes(5),
         });
         Simulator = new(database, clock, Workspace, keys, Connectors);
+        Backlog = new(database, clock, Audit, Workspace, Workflows);
+        ChangePlans = new(database, clock, Audit);
+        Feedback = new(database, clock, Audit, Workspace, Connectors);
     }
 
     public DatabaseOptions Database { get; }
@@ -58,6 +61,9 @@ public sealed class HandoffRuntime
     public WorkflowStore Workflows { get; }
     public WorkflowEngine Engine { get; }
     public WorkflowSimulator Simulator { get; }
+    public Handoff.Data.Governance.BacklogStore Backlog { get; }
+    public Handoff.Data.Governance.ChangePlanStore ChangePlans { get; }
+    public Handoff.Data.Governance.FeedbackStore Feedback { get; }
 
     /// <summary>Opens a database for work: schema migrated, key ring opened (created on first start,
     /// with a notice) and checked against the one this database was encrypted with — a different

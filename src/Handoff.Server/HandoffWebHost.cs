@@ -20,6 +20,7 @@ public static class HandoffWebHost
         builder.Services.AddHostedService<ScheduleWorker>();
         builder.Services.AddSingleton<WorkflowSignal>();
         builder.Services.AddHostedService<WorkflowWorker>();
+        builder.Services.AddHostedService<FeedbackSlaWorker>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.AddHandoffWeb(runtime);
@@ -35,6 +36,7 @@ public static class HandoffWebHost
         app.MapOpenApi();
         app.MapHealthApi();
         app.MapHooksApi();
+        app.MapFeedbackHooks();
         // SCIM authenticates by its own API token of a scim-server source system, like the hooks.
         app.MapScimApi();
         return app;
