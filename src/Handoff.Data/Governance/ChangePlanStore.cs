@@ -42,8 +42,15 @@ public sealed class ChangePlanStore(DatabaseOptions database, TimeProvider clock
         await RequireWorkflowAsync(db, workflowId, ct);
         var row = new ChangeCommunicationRow
         {
-            WorkflowId = workflowId, Audience = audience.Trim(), Message = message.Trim(), Channel = channel, Date = date,
-            Owner = owner.Trim(), Status = "planned", UpdatedBy = actor, UpdatedAt = now,
+            WorkflowId = workflowId,
+            Audience = audience.Trim(),
+            Message = message.Trim(),
+            Channel = channel,
+            Date = date,
+            Owner = owner.Trim(),
+            Status = "planned",
+            UpdatedBy = actor,
+            UpdatedAt = now,
         };
         db.ChangeCommunications.Add(row);
         await db.SaveChangesAsync(ct);

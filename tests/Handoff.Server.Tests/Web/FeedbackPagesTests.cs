@@ -38,7 +38,10 @@ public sealed class FeedbackPagesTests
         Assert.Contains("Report a problem", page, StringComparison.Ordinal);
         var filed = await PostAsync(victor, "/Feedback/New", $"/People/Person/{person}", new()
         {
-            ["PersonId"] = person.ToString(), ["Category"] = "wrong_value", ["Note"] = "The job title is out of date", ["ReturnTo"] = $"/People/Person/{person}",
+            ["PersonId"] = person.ToString(),
+            ["Category"] = "wrong_value",
+            ["Note"] = "The job title is out of date",
+            ["ReturnTo"] = $"/People/Person/{person}",
         });
         Assert.Equal(HttpStatusCode.Redirect, filed.StatusCode);
         Assert.Equal($"/People/Person/{person}", filed.Headers.Location!.OriginalString);

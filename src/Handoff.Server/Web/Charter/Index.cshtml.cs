@@ -2,7 +2,6 @@ using Handoff.Core.Workspace;
 using Handoff.Data.Workspace;
 using Handoff.Server.Web.Security;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Handoff.Server.Web.Charter;
