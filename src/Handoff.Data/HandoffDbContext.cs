@@ -63,6 +63,12 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
     public DbSet<ProcessMapRow> ProcessMaps => Set<ProcessMapRow>();
     public DbSet<JobLeaseRow> JobLeases => Set<JobLeaseRow>();
     public DbSet<NodeRow> Nodes => Set<NodeRow>();
+    public DbSet<BacklogItemRow> BacklogItems => Set<BacklogItemRow>();
+    public DbSet<WorkflowCheckpointRow> WorkflowCheckpoints => Set<WorkflowCheckpointRow>();
+    public DbSet<ChangeCommunicationRow> ChangeCommunications => Set<ChangeCommunicationRow>();
+    public DbSet<ChangeTrainingRow> ChangeTraining => Set<ChangeTrainingRow>();
+    public DbSet<FeedbackReportRow> FeedbackReports => Set<FeedbackReportRow>();
+    public DbSet<FeedbackNoteRow> FeedbackNotes => Set<FeedbackNoteRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -232,6 +238,7 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
             e.Property(p => p.Name).HasMaxLength(300);
             e.Property(p => p.UpdatedBy).HasMaxLength(200);
         });
+        ChangePlanModel.Configure(b);
 
         // snake_case columns, so hand-written SQL (reports, COPY, psql) reads naturally on both providers.
         // SQLite cannot order or compare DateTimeOffset; every time is UTC, so it stores UTC DateTime

@@ -43,6 +43,9 @@ public sealed class HandoffRuntime
         });
         Simulator = new(database, clock, Workspace, keys, Connectors);
         Processes = new(database, clock, Audit, Workspace);
+        Backlog = new(database, clock, Audit, Workspace, Workflows);
+        ChangePlans = new(database, clock, Audit);
+        Feedback = new(database, clock, Audit, Workspace, Connectors);
     }
 
     /// <summary>This process's name in the cluster: <c>--node-id</c>, else <c>HANDOFF_NODE_ID</c>, else
@@ -74,6 +77,9 @@ public sealed class HandoffRuntime
     public WorkflowStore Workflows { get; }
     public WorkflowEngine Engine { get; }
     public WorkflowSimulator Simulator { get; }
+    public Handoff.Data.Governance.BacklogStore Backlog { get; }
+    public Handoff.Data.Governance.ChangePlanStore ChangePlans { get; }
+    public Handoff.Data.Governance.FeedbackStore Feedback { get; }
 
     /// <summary>Opens a database for work: schema migrated, key ring opened (created on first start,
     /// with a notice) and checked against the one this database was encrypted with — a different

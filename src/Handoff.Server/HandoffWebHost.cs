@@ -30,6 +30,7 @@ public static class HandoffWebHost
         builder.Services.AddSingleton<ClusterJobs>();
         builder.Services.AddHostedService<NodeWorker>();
         builder.AddHandoffTelemetry(runtime);
+        builder.Services.AddHostedService<FeedbackSlaWorker>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.AddHandoffWeb(runtime);
@@ -46,6 +47,7 @@ public static class HandoffWebHost
         app.MapHealthApi();
         app.MapHandoffMetrics();
         app.MapHooksApi();
+        app.MapFeedbackHooks();
         // SCIM authenticates by its own API token of a scim-server source system, like the hooks.
         app.MapScimApi();
         return app;

@@ -367,6 +367,353 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                     b.ToTable("outbox_events", (string)null);
                 });
 
+            modelBuilder.Entity("Handoff.Data.Governance.BacklogItemRow", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("Description")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<int?>("HrPain")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("hr_pain");
+
+                    b.Property<DateTime?>("HrScoredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("hr_scored_at");
+
+                    b.Property<string>("HrScoredBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("hr_scored_by");
+
+                    b.Property<int?>("HrValue")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("hr_value");
+
+                    b.Property<int?>("HrVolume")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("hr_volume");
+
+                    b.Property<int?>("ItAvailability")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("it_availability");
+
+                    b.Property<int?>("ItEffort")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("it_effort");
+
+                    b.Property<int?>("ItRisk")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("it_risk");
+
+                    b.Property<DateTime?>("ItScoredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("it_scored_at");
+
+                    b.Property<string>("ItScoredBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("it_scored_by");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("ReadsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reads_json");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("backlog_items", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Data.Governance.ChangeCommunicationRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Audience")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("audience");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("channel");
+
+                    b.Property<DateOnly>("Date")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("date");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("message");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("owner");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_by");
+
+                    b.Property<string>("WorkflowId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workflow_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkflowId");
+
+                    b.ToTable("change_communications", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Data.Governance.ChangeTrainingRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Markdown")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("markdown");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("role");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("title");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_by");
+
+                    b.Property<string>("WorkflowId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workflow_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkflowId", "Role")
+                        .IsUnique();
+
+                    b.ToTable("change_training", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Data.Governance.FeedbackNoteRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<long>("ReportId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("report_id");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReportId");
+
+                    b.ToTable("feedback_notes", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Data.Governance.FeedbackReportRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime?>("AcknowledgedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("acknowledged_at");
+
+                    b.Property<string>("AcknowledgedBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("acknowledged_by");
+
+                    b.Property<DateTime?>("BreachedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("breached_at");
+
+                    b.Property<string>("Category")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("category");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("channel");
+
+                    b.Property<DateTime>("DeadlineAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("deadline_at");
+
+                    b.Property<long?>("ElapsedSeconds")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("elapsed_seconds");
+
+                    b.Property<string>("EscalatedTo")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("escalated_to");
+
+                    b.Property<int>("EscalationLevel")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("escalation_level");
+
+                    b.Property<string>("ExternalKey")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("external_key");
+
+                    b.Property<string>("Field")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("field");
+
+                    b.Property<string>("Note")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("note");
+
+                    b.Property<Guid?>("PersonId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("person_id");
+
+                    b.Property<DateTime>("RemindAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("remind_at");
+
+                    b.Property<DateTime?>("RemindedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reminded_at");
+
+                    b.Property<DateTime>("ReportedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reported_at");
+
+                    b.Property<string>("ReportedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reported_by");
+
+                    b.Property<DateTime?>("ResolvedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("resolved_at");
+
+                    b.Property<string>("ResolvedBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("resolved_by");
+
+                    b.Property<long?>("ReviewItemId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("review_item_id");
+
+                    b.Property<string>("Route")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("route");
+
+                    b.Property<Guid?>("RunId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("Sla")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sla");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<bool?>("WithinSla")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("within_sla");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Channel", "ExternalKey")
+                        .IsUnique();
+
+                    b.HasIndex("Status", "Route");
+
+                    b.ToTable("feedback_reports", (string)null);
+                });
+
             modelBuilder.Entity("Handoff.Data.Governance.ProcessMapRow", b =>
                 {
                     b.Property<string>("Id")
@@ -402,6 +749,44 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                     b.HasKey("Id");
 
                     b.ToTable("process_maps", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Data.Governance.WorkflowCheckpointRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Day")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("day");
+
+                    b.Property<string>("Note")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("note");
+
+                    b.Property<DateTime>("RecordedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("recorded_at");
+
+                    b.Property<string>("RecordedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("recorded_by");
+
+                    b.Property<string>("WorkflowId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workflow_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkflowId", "Day")
+                        .IsUnique();
+
+                    b.ToTable("workflow_checkpoints", (string)null);
                 });
 
             modelBuilder.Entity("Handoff.Data.Jobs.BackgroundJobRow", b =>
@@ -2285,6 +2670,15 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                     b.ToTable("user_tokens", (string)null);
                 });
 
+            modelBuilder.Entity("Handoff.Data.Governance.FeedbackNoteRow", b =>
+                {
+                    b.HasOne("Handoff.Data.Governance.FeedbackReportRow", null)
+                        .WithMany("Notes")
+                        .HasForeignKey("ReportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Handoff.Data.Workflows.WorkflowApprovalRow", b =>
                 {
                     b.HasOne("Handoff.Data.Workflows.WorkflowVersionRow", null)
@@ -2352,6 +2746,11 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Handoff.Data.Governance.FeedbackReportRow", b =>
+                {
+                    b.Navigation("Notes");
                 });
 
             modelBuilder.Entity("Handoff.Data.Workflows.WorkflowVersionRow", b =>
