@@ -32,9 +32,13 @@ public sealed class CrashWaveTests(ITestOutputHelper output)
             report.Line($"synced {people} new hires");
             for (var k = 1; k <= kills; k++)
             {
-                // a random moment: 1.5-6 s of work (the node needs ~2 s to start, so some kills land in
-                // its start-up, most while runs are executing)
-                await Task.Delay(TimeSpan.FromMilliseconds(random.Next(1_500, 6_000)));
+                // a random moment while runs execute: once this node has completed runs of its own
+                // (start-up takes seconds on a busy machine), after a further random 0-4 s
+                var before = (await wave.RunsByStatusAsync())?.GetValueOrDefault(Data.Workflows.RunStatus.Completed) ?? 0;
+                var progress = DateTime.UtcNow.AddSeconds(120);
+                while (((await wave.RunsByStatusAsync())?.GetValueOrDefault(Data.Workflows.RunStatus.Completed) ?? 0) <= before && DateTime.UtcNow < progress && !node.HasExited)
+                    await Task.Delay(200);
+                await Task.Delay(TimeSpan.FromMilliseconds(random.Next(0, 4_000)));
                 Assert.False(node.HasExited, "the node stopped by itself:\n" + node.Output);
                 node.KillHard();
                 node.Dispose();

@@ -90,8 +90,8 @@ public sealed class HostileInputTests(ITestOutputHelper output)
                 var user = User($"hostile{i}@acme.example", "Hos", "Tile", $"h{i}");
                 var attribute = Attributes[r.Next(Attributes.Length)];
                 user[attribute] = r.Next(3) == 0 ? JsonValue.Create(Nasty(r)) : WrongType(r);
-                if (r.Next(3) == 0)
-                    ((JsonObject)user["name"]!)["givenName"] = WrongType(r);
+                if (r.Next(3) == 0 && user["name"] is JsonObject name)
+                    name["givenName"] = WrongType(r);
                 return user.ToJsonString();
         }
     }
