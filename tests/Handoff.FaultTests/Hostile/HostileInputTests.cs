@@ -9,7 +9,6 @@ using Handoff.Data.Tests;
 using Handoff.FaultTests.Support;
 using Handoff.Server;
 using Handoff.Server.Cli;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
