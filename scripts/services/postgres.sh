@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL for the tests: loopback only, fsync off, data thrown away on every start.
-# Usage: scripts/services/postgres.sh start|stop|status
+# Usage: scripts/services/postgres.sh start|resume|stop|status
+#   start   ends a leftover instance of its own, throws the old data away, starts empty
+#   resume  starts again on the data a `stop` left (the "database came back" case of the fault tests)
 #   HANDOFF_TEST_ROOT  parent folder (default /tmp/handoff-test); data in $HANDOFF_TEST_ROOT/pg
 #   HANDOFF_PG_PORT    TCP port on 127.0.0.1 (default 55432)
 #   HANDOFF_PG_BIN     folder with initdb/pg_ctl (default: /usr/lib/postgresql/15/bin, else the newest installed)
@@ -45,6 +47,16 @@ stop_server() {
   fi
 }
 
+run_server() {
+  if ! as_pg "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w -t 60 \
+      -o "-c listen_addresses=127.0.0.1 -p $PORT -k $SOCK -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+      start >/dev/null; then
+    echo "postgres.sh: PostgreSQL did not start; server log:" >&2
+    tail -n 30 "$DATA/server.log" >&2 || true
+    exit 1
+  fi
+}
+
 case "${1:-start}" in
 start)
   stop_server
@@ -66,14 +78,14 @@ start)
   fi
   as_pg "$BIN/initdb" -D "$DATA" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$ROOT/pg-initdb.log" 2>&1 || {
     echo "postgres.sh: initdb failed:" >&2; cat "$ROOT/pg-initdb.log" >&2; exit 1; }
-  if ! as_pg "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $PORT -k $SOCK -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-      start >/dev/null; then
-    echo "postgres.sh: PostgreSQL did not start; server log:" >&2
-    tail -n 30 "$DATA/server.log" >&2 || true
-    exit 1
-  fi
+  run_server
   echo "postgres: ready on 127.0.0.1:$PORT (pid $(head -n 1 "$DATA/postmaster.pid"), data $DATA)"
+  ;;
+resume)
+  [ -f "$DATA/PG_VERSION" ] || { echo "postgres.sh: nothing to resume in $DATA; use start" >&2; exit 1; }
+  stop_server
+  run_server
+  echo "postgres: resumed on 127.0.0.1:$PORT (pid $(head -n 1 "$DATA/postmaster.pid"), data $DATA)"
   ;;
 stop)
   stop_server
@@ -87,6 +99,6 @@ status)
   fi
   ;;
 *)
-  echo "usage: $0 start|stop|status" >&2; exit 2
+  echo "usage: $0 start|resume|stop|status" >&2; exit 2
   ;;
 esac

@@ -2,6 +2,7 @@ using System.Text;
 using Handoff.Core.Audit;
 using Handoff.Data.Accounts;
 using Handoff.Data.Audit;
+using Handoff.Data.Cluster;
 using Handoff.Data.Events;
 using Handoff.Data.Governance;
 using Handoff.Data.Jobs;
@@ -63,6 +64,14 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
     public DbSet<Handoff.Data.Systems.SystemFindingRow> SystemFindings => Set<Handoff.Data.Systems.SystemFindingRow>();
     public DbSet<Handoff.Data.Systems.SystemStateRow> SystemStates => Set<Handoff.Data.Systems.SystemStateRow>();
     public DbSet<ProcessMapRow> ProcessMaps => Set<ProcessMapRow>();
+    public DbSet<JobLeaseRow> JobLeases => Set<JobLeaseRow>();
+    public DbSet<NodeRow> Nodes => Set<NodeRow>();
+    public DbSet<BacklogItemRow> BacklogItems => Set<BacklogItemRow>();
+    public DbSet<WorkflowCheckpointRow> WorkflowCheckpoints => Set<WorkflowCheckpointRow>();
+    public DbSet<ChangeCommunicationRow> ChangeCommunications => Set<ChangeCommunicationRow>();
+    public DbSet<ChangeTrainingRow> ChangeTraining => Set<ChangeTrainingRow>();
+    public DbSet<FeedbackReportRow> FeedbackReports => Set<FeedbackReportRow>();
+    public DbSet<FeedbackNoteRow> FeedbackNotes => Set<FeedbackNoteRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -233,6 +242,7 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
             e.Property(p => p.Name).HasMaxLength(300);
             e.Property(p => p.UpdatedBy).HasMaxLength(200);
         });
+        ChangePlanModel.Configure(b);
 
         // snake_case columns, so hand-written SQL (reports, COPY, psql) reads naturally on both providers.
         // SQLite cannot order or compare DateTimeOffset; every time is UTC, so it stores UTC DateTime
@@ -288,6 +298,7 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
         b.Entity<RunStepRow>(e =>
         {
             e.ToTable("run_steps");
+            e.Property(s => s.Node).HasMaxLength(200);
             e.HasIndex(s => s.RunId);
             e.HasIndex(s => new { s.System, s.Destructive, s.FinishedAt });
         });
@@ -322,6 +333,22 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
             e.Property(i => i.Class).HasMaxLength(16);
             e.Property(i => i.NativeId).HasMaxLength(400);
             e.HasIndex(i => new { i.ReportId, i.Class });
+        });
+        b.Entity<JobLeaseRow>(e =>
+        {
+            e.ToTable("job_leases");
+            e.HasKey(l => l.Name);
+            e.Property(l => l.Name).HasMaxLength(100);
+            e.Property(l => l.Holder).HasMaxLength(200);
+        });
+        b.Entity<NodeRow>(e =>
+        {
+            e.ToTable("nodes");
+            e.HasKey(n => n.Id);
+            e.Property(n => n.Id).HasMaxLength(200);
+            e.Property(n => n.Version).HasMaxLength(100);
+            e.Property(n => n.Address).HasMaxLength(400);
+            e.Property(n => n.Host).HasMaxLength(200);
         });
     }
 

@@ -3,6 +3,7 @@ using Handoff.Core.Audit;
 using Handoff.Core.Security;
 using Handoff.Data;
 using Handoff.Data.Audit;
+using Handoff.Data.Cluster;
 using Handoff.Data.People;
 using Handoff.Data.Security;
 using Handoff.Data.Sources;
@@ -14,8 +15,9 @@ namespace Handoff.Server;
 /// <summary>The services of one Handoff database, shared by the CLI verbs and the web host.</summary>
 public sealed class HandoffRuntime
 {
-    public HandoffRuntime(DatabaseOptions database, TimeProvider clock, KeyMaterial keys, IAuditSigningKey auditKey)
+    public HandoffRuntime(DatabaseOptions database, TimeProvider clock, KeyMaterial keys, IAuditSigningKey auditKey, string? nodeId = null)
     {
+        NodeId = ResolveNodeId(nodeId);
         Database = database;
         Clock = clock;
         Keys = keys;
@@ -29,8 +31,11 @@ public sealed class HandoffRuntime
         Tokens = new(database, clock, Audit);
         Connectors = ws => Handoff.Connectors.TargetConnectors.For(ws, database, clock);
         Workflows = new(database, clock, Audit, Workspace);
+        Nodes = new(database, clock);
+        Jobs = new(database, clock, NodeId, DurationFromEnvironment("HANDOFF_JOB_LEASE", TimeSpan.FromSeconds(60)));
         Engine = new(database, clock, Audit, Workspace, Workflows, keys, Connectors, new EngineOptions
         {
+            Node = NodeId,
             PauseAfterWriteOfStep = Environment.GetEnvironmentVariable("HANDOFF_TEST_PAUSE_AFTER_WRITE"),
             // How long a run's lease lasts before another worker may take the run over (default 5m).
             Lease = Core.Workflows.WorkflowTime.TryParseDuration(Environment.GetEnvironmentVariable("HANDOFF_RUN_LEASE"), out var lease) && lease > TimeSpan.Zero
@@ -38,7 +43,19 @@ public sealed class HandoffRuntime
         });
         Simulator = new(database, clock, Workspace, keys, Connectors);
         Processes = new(database, clock, Audit, Workspace);
+        Backlog = new(database, clock, Audit, Workspace, Workflows);
+        ChangePlans = new(database, clock, Audit);
+        Feedback = new(database, clock, Audit, Workspace, Connectors);
     }
+
+    /// <summary>This process's name in the cluster: <c>--node-id</c>, else <c>HANDOFF_NODE_ID</c>, else
+    /// host:pid. It holds run and job leases and signs its heartbeat.</summary>
+    public string NodeId { get; }
+
+    public NodeRegistry Nodes { get; }
+
+    /// <summary>The leases of the cluster-wide periodic jobs.</summary>
+    public JobLease Jobs { get; }
 
     public DatabaseOptions Database { get; }
     public TimeProvider Clock { get; }
@@ -60,15 +77,41 @@ public sealed class HandoffRuntime
     public WorkflowStore Workflows { get; }
     public WorkflowEngine Engine { get; }
     public WorkflowSimulator Simulator { get; }
+    public Handoff.Data.Governance.BacklogStore Backlog { get; }
+    public Handoff.Data.Governance.ChangePlanStore ChangePlans { get; }
+    public Handoff.Data.Governance.FeedbackStore Feedback { get; }
 
     /// <summary>Opens a database for work: schema migrated, key ring opened (created on first start,
     /// with a notice) and checked against the one this database was encrypted with — a different
     /// ring refuses to start instead of returning garbage — and the audit signing key opened.</summary>
-    public static async Task<HandoffRuntime> OpenAsync(DatabaseOptions database, TimeProvider clock, string? keysDirectory, Action<string>? notice, CancellationToken ct)
+    public static async Task<HandoffRuntime> OpenAsync(DatabaseOptions database, TimeProvider clock, string? keysDirectory, Action<string>? notice, CancellationToken ct,
+        string? nodeId = null)
     {
         await database.MigrateAsync(ct);
         var ring = await KeyRingCheck.OpenVerifiedAsync(database, keysDirectory, notice, clock, ct);
-        return new HandoffRuntime(database, clock, KeyMaterial.From(ring.Ring), new KeyRingAuditKey(ring.Ring));
+        return new HandoffRuntime(database, clock, KeyMaterial.From(ring.Ring), new KeyRingAuditKey(ring.Ring), nodeId);
+    }
+
+    /// <summary>The node id from the option, else <c>HANDOFF_NODE_ID</c>, else host:pid; at most 200 characters.</summary>
+    public static string ResolveNodeId(string? option)
+    {
+        var id = (option ?? Environment.GetEnvironmentVariable("HANDOFF_NODE_ID"))?.Trim();
+        if (string.IsNullOrEmpty(id))
+            return $"{Environment.MachineName}:{Environment.ProcessId}";
+        if (id.Length > 200 || id.Any(char.IsControl))
+            throw new Cli.HandoffCliException($"--node-id / HANDOFF_NODE_ID: \"{id[..Math.Min(id.Length, 40)]}…\" must be at most 200 printable characters");
+        return id;
+    }
+
+    /// <summary>A duration from an environment variable (30s, 5m, 1h); the default when unset, an error naming the variable when malformed.</summary>
+    public static TimeSpan DurationFromEnvironment(string variable, TimeSpan fallback)
+    {
+        var text = Environment.GetEnvironmentVariable(variable);
+        if (string.IsNullOrWhiteSpace(text))
+            return fallback;
+        return Core.Workflows.WorkflowTime.TryParseDuration(text, out var value) && value > TimeSpan.Zero
+            ? value
+            : throw new Cli.HandoffCliException($"{variable}: \"{text}\" is not a positive duration such as 30s, 5m or 1h");
     }
 
     /// <summary>The database from <c>--db</c>, else <c>HANDOFF_DB</c>, else SQLite at <c>./data/handoff.db</c>.</summary>

@@ -1,3 +1,4 @@
+using Handoff.Server.Cluster;
 using Handoff.Server.Health;
 using Handoff.Server.Hooks;
 using Handoff.Server.Jobs;
@@ -27,6 +28,10 @@ public static class HandoffWebHost
         builder.Services.AddHostedService<DropFolderWorker>();
         builder.Services.AddSingleton<BackgroundJobQueue>();
         builder.Services.AddHostedService<BackgroundJobRunner>();
+        builder.Services.AddSingleton<ClusterJobs>();
+        builder.Services.AddHostedService<NodeWorker>();
+        builder.AddHandoffTelemetry(runtime);
+        builder.Services.AddHostedService<FeedbackSlaWorker>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.AddHandoffWeb(runtime);
@@ -41,7 +46,9 @@ public static class HandoffWebHost
         // anonymous on purpose (the hooks check their own HMAC signature or API token, SCIM its API token).
         app.MapOpenApi();
         app.MapHealthApi();
+        app.MapHandoffMetrics();
         app.MapHooksApi();
+        app.MapFeedbackHooks();
         // SCIM authenticates by its own API token of a scim-server source system, like the hooks.
         app.MapScimApi();
         return app;

@@ -56,9 +56,30 @@ public sealed record Charter(
     public CharterMember? FindMember(string id) => Members.FirstOrDefault(m => m.Id == id);
 
     public static Charter Empty { get; } = new("hr", "it", []);
+
+    /// <summary>Executive sponsors (HR and IT), or null when the charter names none.</summary>
+    public CharterPair? Sponsors { get; init; }
+
+    /// <summary>Project leads (HR and IT), or null when the charter names none.</summary>
+    public CharterPair? Leads { get; init; }
+
+    /// <summary>Who may change workflow logic and who must approve what (see <see cref="CharterChangeRules"/>).</summary>
+    public CharterChangeRules Changes { get; init; } = CharterChangeRules.Default;
+
+    /// <summary>The success metrics agreed up front (KPI ids and targets).</summary>
+    public IReadOnlyList<CharterMetric> SuccessMetrics { get; init; } = [];
+
+    /// <summary>The escalation path, in order: who takes over a breached item and when.</summary>
+    public IReadOnlyList<EscalationStep> Escalation { get; init; } = [];
+
+    /// <summary>Feedback routing and SLAs.</summary>
+    public FeedbackRules Feedback { get; init; } = FeedbackRules.Default;
 }
 
 public sealed record CharterMember(string Id, string Name, SystemOwner Side, IReadOnlyList<string> Roles, bool Approver)
 {
     public SourceSpan? At { get; init; }
+
+    /// <summary>Where reminders and escalations reach this member, when the charter gives it.</summary>
+    public string? Email { get; init; }
 }

@@ -151,7 +151,7 @@ public static class WorkspaceLoader
         return config;
     }
 
-    private static readonly string[] Roles = ["hr_admin", "hr_operator", "it_admin", "it_operator", "auditor", "viewer"];
+    internal static readonly string[] Roles = ["hr_admin", "hr_operator", "it_admin", "it_operator", "auditor", "viewer"];
 
     private static Charter ParseCharter(string text, string file, List<WorkspaceError> errors)
     {
@@ -160,7 +160,7 @@ public static class WorkspaceLoader
             return Charter.Empty;
         var y = new YamlShapeReader(file, errors);
         var top = y.Mapping(root, "charter.yaml", ["charter"]);
-        var charter = y.Mapping(top?["charter"], "charter", ["owners", "members"]);
+        var charter = y.Mapping(top?["charter"], "charter", ["owners", "members", .. CharterYamlReader.Keys]);
         if (charter is null)
             return Charter.Empty;
 
@@ -172,7 +172,7 @@ public static class WorkspaceLoader
         var seen = new HashSet<string>();
         foreach (var item in y.Sequence(charter["members"], "members"))
         {
-            var f = y.Mapping(item, "member", ["id", "name", "side", "roles", "approver"], ["id", "side"]);
+            var f = y.Mapping(item, "member", ["id", "name", "side", "roles", "approver", "email"], ["id", "side"]);
             if (f is null)
                 continue;
             var id = y.Id(f["id"], "member id");
@@ -192,8 +192,9 @@ public static class WorkspaceLoader
             var approver = f.Has("approver") ? y.Bool(f["approver"], "approver") : false;
             if (id is null || name is null || side is null || approver is null)
                 continue;
-            members.Add(new CharterMember(id, name, side.Value, roles, approver.Value) { At = y.Span(item) });
+            var email = CharterYamlReader.Email(y, f["email"]);
+            members.Add(new CharterMember(id, name, side.Value, roles, approver.Value) { At = y.Span(item), Email = email });
         }
-        return new Charter(hrOwner, itOwner, members);
+        return CharterYamlReader.ReadGovernance(y, charter, new Charter(hrOwner, itOwner, members));
     }
 }

@@ -80,10 +80,13 @@ public static partial class WorkspaceWriter
                     w.FlowList("roles", m.Roles);
                 if (m.Approver)
                     w.Pair("approver", true);
+                if (m.Email is not null)
+                    w.Pair("email", m.Email);
                 w.EndMap();
             }
             w.EndList();
         }
+        WriteCharterGovernance(w, charter);
         w.EndMap();
         w.EndMap();
     });

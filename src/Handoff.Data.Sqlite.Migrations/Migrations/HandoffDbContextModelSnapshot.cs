@@ -258,6 +258,77 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Handoff.Data.Cluster.JobLeaseRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<long>("FencingToken")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("fencing_token");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("holder");
+
+                    b.Property<DateTime?>("LastRunAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_run_at");
+
+                    b.Property<DateTime>("LeaseUntil")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lease_until");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("job_leases", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Data.Cluster.NodeRow", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("address");
+
+                    b.Property<string>("Host")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("host");
+
+                    b.Property<DateTime>("LastSeen")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_seen");
+
+                    b.Property<int>("Pid")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("pid");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Version")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("nodes", (string)null);
+                });
+
             modelBuilder.Entity("Handoff.Data.Events.OutboxEventRow", b =>
                 {
                     b.Property<long>("Id")
@@ -296,6 +367,353 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                     b.ToTable("outbox_events", (string)null);
                 });
 
+            modelBuilder.Entity("Handoff.Data.Governance.BacklogItemRow", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("Description")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<int?>("HrPain")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("hr_pain");
+
+                    b.Property<DateTime?>("HrScoredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("hr_scored_at");
+
+                    b.Property<string>("HrScoredBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("hr_scored_by");
+
+                    b.Property<int?>("HrValue")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("hr_value");
+
+                    b.Property<int?>("HrVolume")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("hr_volume");
+
+                    b.Property<int?>("ItAvailability")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("it_availability");
+
+                    b.Property<int?>("ItEffort")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("it_effort");
+
+                    b.Property<int?>("ItRisk")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("it_risk");
+
+                    b.Property<DateTime?>("ItScoredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("it_scored_at");
+
+                    b.Property<string>("ItScoredBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("it_scored_by");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("ReadsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reads_json");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("backlog_items", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Data.Governance.ChangeCommunicationRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Audience")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("audience");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("channel");
+
+                    b.Property<DateOnly>("Date")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("date");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("message");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("owner");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_by");
+
+                    b.Property<string>("WorkflowId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workflow_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkflowId");
+
+                    b.ToTable("change_communications", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Data.Governance.ChangeTrainingRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Markdown")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("markdown");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("role");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("title");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_by");
+
+                    b.Property<string>("WorkflowId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workflow_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkflowId", "Role")
+                        .IsUnique();
+
+                    b.ToTable("change_training", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Data.Governance.FeedbackNoteRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<long>("ReportId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("report_id");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReportId");
+
+                    b.ToTable("feedback_notes", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Data.Governance.FeedbackReportRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime?>("AcknowledgedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("acknowledged_at");
+
+                    b.Property<string>("AcknowledgedBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("acknowledged_by");
+
+                    b.Property<DateTime?>("BreachedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("breached_at");
+
+                    b.Property<string>("Category")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("category");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("channel");
+
+                    b.Property<DateTime>("DeadlineAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("deadline_at");
+
+                    b.Property<long?>("ElapsedSeconds")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("elapsed_seconds");
+
+                    b.Property<string>("EscalatedTo")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("escalated_to");
+
+                    b.Property<int>("EscalationLevel")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("escalation_level");
+
+                    b.Property<string>("ExternalKey")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("external_key");
+
+                    b.Property<string>("Field")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("field");
+
+                    b.Property<string>("Note")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("note");
+
+                    b.Property<Guid?>("PersonId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("person_id");
+
+                    b.Property<DateTime>("RemindAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("remind_at");
+
+                    b.Property<DateTime?>("RemindedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reminded_at");
+
+                    b.Property<DateTime>("ReportedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reported_at");
+
+                    b.Property<string>("ReportedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reported_by");
+
+                    b.Property<DateTime?>("ResolvedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("resolved_at");
+
+                    b.Property<string>("ResolvedBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("resolved_by");
+
+                    b.Property<long?>("ReviewItemId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("review_item_id");
+
+                    b.Property<string>("Route")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("route");
+
+                    b.Property<Guid?>("RunId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("Sla")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sla");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<bool?>("WithinSla")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("within_sla");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Channel", "ExternalKey")
+                        .IsUnique();
+
+                    b.HasIndex("Status", "Route");
+
+                    b.ToTable("feedback_reports", (string)null);
+                });
+
             modelBuilder.Entity("Handoff.Data.Governance.ProcessMapRow", b =>
                 {
                     b.Property<string>("Id")
@@ -331,6 +749,44 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                     b.HasKey("Id");
 
                     b.ToTable("process_maps", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Data.Governance.WorkflowCheckpointRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Day")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("day");
+
+                    b.Property<string>("Note")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("note");
+
+                    b.Property<DateTime>("RecordedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("recorded_at");
+
+                    b.Property<string>("RecordedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("recorded_by");
+
+                    b.Property<string>("WorkflowId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workflow_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkflowId", "Day")
+                        .IsUnique();
+
+                    b.ToTable("workflow_checkpoints", (string)null);
                 });
 
             modelBuilder.Entity("Handoff.Data.Jobs.BackgroundJobRow", b =>
@@ -1433,149 +1889,6 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                     b.ToTable("webhook_deliveries", (string)null);
                 });
 
-            modelBuilder.Entity("Handoff.Data.Systems.SchemaSnapshotRow", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("id");
-
-                    b.Property<string>("Hash")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("hash");
-
-                    b.Property<string>("Json")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("json");
-
-                    b.Property<string>("System")
-                        .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("system");
-
-                    b.Property<DateTime>("TakenAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("taken_at");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("System", "TakenAt");
-
-                    b.ToTable("schema_snapshots", (string)null);
-                });
-
-            modelBuilder.Entity("Handoff.Data.Systems.SystemFindingRow", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("id");
-
-                    b.Property<DateTime?>("AcknowledgedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("acknowledged_at");
-
-                    b.Property<string>("AcknowledgedBy")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("acknowledged_by");
-
-                    b.Property<string>("Detail")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("detail");
-
-                    b.Property<string>("Key")
-                        .IsRequired()
-                        .HasMaxLength(400)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("key");
-
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("kind");
-
-                    b.Property<string>("Owners")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("owners");
-
-                    b.Property<DateTime>("RaisedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("raised_at");
-
-                    b.Property<DateTime?>("ResolvedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("resolved_at");
-
-                    b.Property<string>("Severity")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("severity");
-
-                    b.Property<string>("System")
-                        .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("system");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("ResolvedAt");
-
-                    b.HasIndex("System", "Key", "ResolvedAt");
-
-                    b.ToTable("system_findings", (string)null);
-                });
-
-            modelBuilder.Entity("Handoff.Data.Systems.SystemStateRow", b =>
-                {
-                    b.Property<string>("System")
-                        .HasMaxLength(100)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("system");
-
-                    b.Property<int?>("LastFullRows")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("last_full_rows");
-
-                    b.Property<long?>("LastFullSyncId")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("last_full_sync_id");
-
-                    b.Property<DateTime?>("QuarantinedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("quarantined_at");
-
-                    b.Property<string>("Reason")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("reason");
-
-                    b.Property<DateTime?>("ReleasedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("released_at");
-
-                    b.Property<string>("ReleasedBy")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("released_by");
-
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("status");
-
-                    b.HasKey("System");
-
-                    b.ToTable("system_states", (string)null);
-                });
-
             modelBuilder.Entity("Handoff.Data.Workflows.AccountLinkRow", b =>
                 {
                     b.Property<long>("Id")
@@ -1843,6 +2156,11 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("inputs_json");
+
+                    b.Property<string>("Node")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node");
 
                     b.Property<string>("Operation")
                         .HasColumnType("TEXT")
@@ -2352,6 +2670,15 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                     b.ToTable("user_tokens", (string)null);
                 });
 
+            modelBuilder.Entity("Handoff.Data.Governance.FeedbackNoteRow", b =>
+                {
+                    b.HasOne("Handoff.Data.Governance.FeedbackReportRow", null)
+                        .WithMany("Notes")
+                        .HasForeignKey("ReportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Handoff.Data.Workflows.WorkflowApprovalRow", b =>
                 {
                     b.HasOne("Handoff.Data.Workflows.WorkflowVersionRow", null)
@@ -2419,6 +2746,11 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Handoff.Data.Governance.FeedbackReportRow", b =>
+                {
+                    b.Navigation("Notes");
                 });
 
             modelBuilder.Entity("Handoff.Data.Workflows.WorkflowVersionRow", b =>

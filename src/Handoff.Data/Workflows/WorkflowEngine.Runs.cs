@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Globalization;
 using Handoff.Core.Audit;
 using Handoff.Core.Connectors;
 using Handoff.Core.People;
 using Handoff.Core.Workflows;
 using Handoff.Core.Workspace;
+using Handoff.Data.Cluster;
 using Handoff.Data.Events;
 using Handoff.Data.People;
 using Handoff.Data.Security;
@@ -52,11 +54,11 @@ public sealed partial class WorkflowEngine
         await using var db = database.CreateContext();
         var due = await db.Runs.AsNoTracking()
             .Where(r => (r.Status == RunStatus.Queued || r.Status == RunStatus.Waiting) && r.DueAt <= now)
-            .OrderBy(r => r.DueAt).Select(r => new { r.Id, r.Status, r.LeaseUntil }).Take(count).ToListAsync(ct);
+            .OrderBy(r => r.DueAt).Select(r => new { r.Id, r.Status, r.LeaseUntil, r.StartedAt }).Take(count).ToListAsync(ct);
         if (due.Count < count)
         {
             due.AddRange(await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Running && r.LeaseUntil < now)
-                .Select(r => new { r.Id, r.Status, r.LeaseUntil }).Take(count - due.Count).ToListAsync(ct));
+                .Select(r => new { r.Id, r.Status, r.LeaseUntil, r.StartedAt }).Take(count - due.Count).ToListAsync(ct));
         }
         var claimed = new List<Guid>(due.Count);
         foreach (var next in due)
@@ -68,8 +70,13 @@ public sealed partial class WorkflowEngine
                     .SetProperty(r => r.LeaseOwner, _options.Node)
                     .SetProperty(r => r.LeaseUntil, now + _options.Lease)
                     .SetProperty(r => r.StartedAt, r => r.StartedAt ?? now), ct);
-            if (updated == 1)
-                claimed.Add(next.Id);
+            if (updated != 1)
+                continue;
+            claimed.Add(next.Id);
+            if (next.StartedAt is null)
+                HandoffMetrics.RunsStarted.Add(1);
+            if (next.Status == RunStatus.Running)
+                HandoffMetrics.LeaseTakeovers.Add(1, new KeyValuePair<string, object?>("kind", "run"));
         }
         return claimed;
     }
@@ -117,7 +124,17 @@ public sealed partial class WorkflowEngine
                 }
                 view = PersonView.Of(person, dictionary, protection, definition.Permissions);
             }
+            // One span per step; its trace is the run (trace id = run id), whichever node runs the step.
+            using var activity = HandoffMetrics.Engine.StartActivity(ActivityKind.Internal, HandoffMetrics.RunContext(run.Id), name: $"step {step.Id}");
+            activity?.SetTag("handoff.run.id", run.Id.ToString());
+            activity?.SetTag("handoff.step.id", step.Id);
+            activity?.SetTag("handoff.step.uses", step.Uses);
+            activity?.SetTag("handoff.node", _options.Node);
             var result = await ExecuteStepAsync(run, definition, step, descriptor, view, workspace.Definition, connectors, outputs, ct);
+            activity?.SetTag("handoff.system", result.System);
+            activity?.SetTag("handoff.step.status", result.Status);
+            if (result.Status is "failed" or "blocked")
+                activity?.SetStatus(ActivityStatusCode.Error, result.Error);
             run = await CommitAsync(run, definition, result, ct);
             if (result.Status == "completed")
                 outputs[step.Id] = result.Outputs;
@@ -255,10 +272,12 @@ public sealed partial class WorkflowEngine
         }
         catch (ConnectorException e) when (e.IsTransient)
         {
+            HandoffMetrics.ConnectorErrors.Add(1, new KeyValuePair<string, object?>("system", target), new KeyValuePair<string, object?>("transient", true));
             return result with { Status = "retry", Error = e.Message, Attempts = stepContext.Attempts };
         }
         catch (ConnectorException e)
         {
+            HandoffMetrics.ConnectorErrors.Add(1, new KeyValuePair<string, object?>("system", target), new KeyValuePair<string, object?>("transient", false));
             return result with { Status = "failed", Error = $"{e.Failure}: {e.Message}", Attempts = Math.Max(1, stepContext.Attempts) };
         }
     }
@@ -337,7 +356,12 @@ public sealed partial class WorkflowEngine
         var now = clock.GetUtcNow();
         await using var db = database.CreateContext();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var current = await db.Runs.SingleAsync(x => x.Id == run.Id, ct);
+        // Fencing: on PostgreSQL the run's row stays locked until the commit, so a takeover (a
+        // conditional update on the same row) waits for it and then finds the lease renewed — or this
+        // commit finds the lease gone and gives up. A paused node whose lease was taken cannot commit.
+        var current = db.Database.IsNpgsql()
+            ? (await db.Runs.FromSqlInterpolated($"SELECT * FROM runs WHERE id = {run.Id} FOR UPDATE").ToListAsync(ct)).Single()
+            : await db.Runs.SingleAsync(x => x.Id == run.Id, ct);
         if (current.LeaseOwner != _options.Node || current.Status != RunStatus.Running)
             throw new LeaseLostException();
         var actor = ActorOf(current);
@@ -392,6 +416,7 @@ public sealed partial class WorkflowEngine
                 Error = r.Error,
                 StartedAt = r.StartedAt,
                 FinishedAt = now,
+                Node = _options.Node,
             });
         }
 
@@ -501,6 +526,13 @@ public sealed partial class WorkflowEngine
         await audit.AppendAsync(db, drafts, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        if (r.Status != "parked")
+            HandoffMetrics.StepDuration.Record((now - r.StartedAt).TotalSeconds,
+                new KeyValuePair<string, object?>("step_type", r.Step.Uses), new KeyValuePair<string, object?>("system", r.System));
+        if (current.Status is RunStatus.Completed or RunStatus.CompletedWithErrors)
+            HandoffMetrics.RunsCompleted.Add(1);
+        else if (current.Status == RunStatus.Failed)
+            HandoffMetrics.RunsFailed.Add(1);
         return current;
     }
 

@@ -110,6 +110,8 @@ public sealed class RunStepRow
     public string? Error { get; set; }
     public DateTimeOffset StartedAt { get; set; }
     public DateTimeOffset FinishedAt { get; set; }
+    /// <summary>The node that executed and committed the step (its lease holder).</summary>
+    public string? Node { get; set; }
 }
 
 /// <summary>A human task: an approval step waiting for someone with a role.</summary>

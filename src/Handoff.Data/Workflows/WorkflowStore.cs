@@ -41,6 +41,13 @@ public sealed class WorkflowStore(DatabaseOptions database, TimeProvider clock, 
         if (!loaded.Succeeded)
             throw new WorkspaceValidationException(loaded.Errors);
         var definition = loaded.Workflow!;
+        // The charter may say who updates workflow logic (changes.update_logic); without it anyone may propose.
+        var charter = (await workspaces.LoadActiveAsync(ct)).Definition.Charter;
+        var mayUpdate = charter.Changes.UpdateLogic;
+        if (mayUpdate.Count > 0 && (charter.FindMember(author) is not { } member || !mayUpdate.Contains(member.Side)))
+        {
+            throw new ApprovalRefusedException($"{author} may not propose workflow versions: the charter lets only {string.Join(" and ", mayUpdate.Select(s => s.ToString().ToUpperInvariant()))} members update workflow logic (changes.update_logic)");
+        }
         var now = clock.GetUtcNow();
         await using var db = database.CreateContext();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -86,7 +93,8 @@ public sealed class WorkflowStore(DatabaseOptions database, TimeProvider clock, 
         if (version.Approvals.Any(a => a.Side == side))
             throw new ApprovalRefusedException($"{Label(version)} already has its {side.ToUpperInvariant()} approval ({version.Approvals.First(a => a.Side == side).Member})");
         version.Approvals.Add(new WorkflowApprovalRow { Member = approver, Side = side, At = now });
-        var stillNeeded = StillNeeded(version);
+        var changes = (await workspaces.LoadActiveAsync(ct)).Definition.Charter.Changes;
+        var stillNeeded = StillNeeded(version, changes);
         if (stillNeeded is null)
             version.Status = WorkflowVersionStatus.Approved;
         await audit.AppendAsync(db, new AuditDraft($"user:{approver}", "workflow.approved", "workflow_version", Label(version),
@@ -110,7 +118,7 @@ public sealed class WorkflowStore(DatabaseOptions database, TimeProvider clock, 
         var version = await FindAsync(db, reference, ct);
         var member = await MemberAsync(actor, ct);
         if (version.Status == WorkflowVersionStatus.Proposed)
-            throw new WorkflowStateException($"{Label(version)} cannot be activated yet: it needs {StillNeeded(version)}");
+            throw new WorkflowStateException($"{Label(version)} cannot be activated yet: it needs {StillNeeded(version, (await workspaces.LoadActiveAsync(ct)).Definition.Charter.Changes)}");
         if (version.Status != WorkflowVersionStatus.Approved)
             throw new WorkflowStateException($"{Label(version)} is {version.Status}; only an approved version can be activated");
         var widens = JsonDefaults.Deserialize<List<string>>(version.WidensJson) ?? [];
@@ -200,20 +208,13 @@ public sealed class WorkflowStore(DatabaseOptions database, TimeProvider clock, 
 
     public static string Label(WorkflowVersionRow v) => $"{v.WorkflowId}@v{v.Version}";
 
-    private static string? StillNeeded(WorkflowVersionRow version)
+    /// <summary>The signatures a version still needs under the charter's change rules (by default: one
+    /// approver for a logic-only version, HR and IT for one that widens permissions).</summary>
+    private static string? StillNeeded(WorkflowVersionRow version, CharterChangeRules rules)
     {
         var widens = JsonDefaults.Deserialize<List<string>>(version.WidensJson) ?? [];
-        var hr = version.Approvals.Any(a => a.Side == "hr");
-        var it = version.Approvals.Any(a => a.Side == "it");
-        if (widens.Count == 0)
-            return hr || it ? null : "an HR approver (logic-only change)";
-        return (hr, it) switch
-        {
-            (true, true) => null,
-            (true, false) => $"an IT approver (it widens permissions: {string.Join("; ", widens)})",
-            (false, true) => "an HR approver",
-            _ => $"an HR and an IT approver (it widens permissions: {string.Join("; ", widens)})",
-        };
+        var signed = version.Approvals.Select(a => a.Side == "hr" ? SystemOwner.Hr : SystemOwner.It).ToHashSet();
+        return rules.StillNeeded(widens.Count > 0, signed, widens);
     }
 
     private async Task<CharterMember> MemberAsync(string who, CancellationToken ct)

@@ -42,7 +42,7 @@ public abstract class HandoffCommand<TSettings> : AsyncCommand<TSettings> where 
         try
         {
             var runtime = await HandoffRuntime.OpenAsync(HandoffRuntime.ResolveDatabase(settings.Database), clock, settings.KeysDir,
-                m => Console.MarkupLineInterpolated($"[yellow]{m}[/]"), cancellationToken);
+                m => Console.MarkupLineInterpolated($"[yellow]{m}[/]"), cancellationToken, (settings as ServeSettings)?.NodeId);
             return await RunAsync(runtime, settings, cancellationToken);
         }
         catch (Exception e) when (e is WorkspaceStateException or ApprovalRefusedException or ReviewException or Core.Sources.SourceFormatException

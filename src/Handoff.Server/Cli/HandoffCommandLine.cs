@@ -25,6 +25,7 @@ public static class HandoffCommandLine
                 b.AddCommand<GenerateCommand>("generate").WithDescription("Generate Acme-shaped HR files for N people (deterministic per seed).");
             });
             c.AddCommand<ServeCommand>("serve").WithDescription("Run the server: the web app and API, webhooks, health, background workers.");
+            c.AddCommand<NodesCommand>("nodes").WithDescription("The nodes serving this database (heartbeats) and who holds each cluster job.");
             c.AddBranch("users", b =>
             {
                 b.SetDescription("Web app accounts and their roles.");
@@ -51,6 +52,19 @@ public static class HandoffCommandLine
                 b.SetDescription("Canonical people.");
                 b.AddCommand<PeopleListCommand>("list").WithDescription("List people.");
                 b.AddCommand<PeopleShowCommand>("show").WithDescription("Show a person with every value's provenance and their timeline.");
+            });
+            c.AddBranch("backlog", b =>
+            {
+                b.SetDescription("Candidate workflows scored by HR and IT, ranked jointly; governance checkpoints of live workflows.");
+                b.AddCommand<BacklogAddCommand>("add").WithDescription("Add a candidate workflow (--reads: the canonical fields it would depend on).");
+                b.AddCommand<BacklogScoreCommand>("score").WithDescription("Score a candidate: --hr VALUE,VOLUME,PAIN as an HR member or --it EFFORT,RISK,AVAILABILITY as an IT member.");
+                b.AddCommand<BacklogListCommand>("list").WithDescription("The backlog, best joint rank first, with dependency warnings.");
+                b.AddCommand<BacklogCheckpointCommand>("checkpoint").WithDescription("Record a live workflow's 30-, 60- or 90-day review.");
+            });
+            c.AddBranch("feedback", b =>
+            {
+                b.SetDescription("Feedback reports and their SLA clock.");
+                b.AddCommand<FeedbackCheckCommand>("check").WithDescription("One pass of the SLA clock: reminders, breaches, escalations.");
             });
             c.AddBranch("workflow", b =>
             {

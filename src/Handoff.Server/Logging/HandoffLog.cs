@@ -33,4 +33,13 @@ public static partial class HandoffLog
 
     [LoggerMessage(LogLevel.Debug, "tick skipped: {Reason}")]
     public static partial void TickSkipped(ILogger logger, [PersonalData] string reason);
+
+    [LoggerMessage(LogLevel.Information, "job {Job} ran on node {Node} (lease token {Token})")]
+    public static partial void JobRan(ILogger logger, string job, string node, long token);
+
+    [LoggerMessage(LogLevel.Warning, "job {Job}: node {Node} lost its lease while the job ran; another node holds it now")]
+    public static partial void JobLeaseLost(ILogger logger, string job, string node);
+
+    [LoggerMessage(LogLevel.Warning, "node heartbeat failed: {Error}")]
+    public static partial void HeartbeatFailed(ILogger logger, [PersonalData] string error);
 }

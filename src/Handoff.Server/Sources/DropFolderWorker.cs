@@ -1,5 +1,6 @@
 using Handoff.Connectors.Csv;
 using Handoff.Data.Workspace;
+using Handoff.Server.Cluster;
 using Handoff.Server.Health;
 
 namespace Handoff.Server.Sources;
@@ -10,21 +11,22 @@ namespace Handoff.Server.Sources;
 /// The first look after start-up only remembers the folder: what was there when the server started is
 /// read by <c>handoff sync</c> or the Systems page, so a restart never re-reads a folder on its own
 /// (which could undo the day's change files read since). Polling, not a file-system watcher: drop
-/// folders are often network shares, where change notifications are unreliable.
+/// folders are often network shares, where change notifications are unreliable. With several nodes only
+/// the holder of the <see cref="ClusterJobs.DropFolders"/> lease looks, so a file is read once, not once per node.
 /// </summary>
-public sealed class DropFolderWorker(HandoffRuntime runtime, WorkflowSignal signal, IConfiguration configuration, ILogger<DropFolderWorker> log) : BackgroundService
+public sealed class DropFolderWorker(HandoffRuntime runtime, WorkflowSignal signal, ClusterJobs jobs, IConfiguration configuration, ILogger<DropFolderWorker> log) : BackgroundService
 {
     private readonly Dictionary<string, string> _seen = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var interval = TimeSpan.FromSeconds(Math.Max(1, configuration.GetValue("Handoff:DropFolders:PollSeconds", 30)));
-        using var timer = new PeriodicTimer(interval);
+        using var timer = new PeriodicTimer(jobs.PollFor(interval));
         do
         {
             try
             {
-                await LookAsync(stoppingToken);
+                await jobs.RunIfDueAsync(ClusterJobs.DropFolders, interval, LookAsync, stoppingToken);
             }
             catch (WorkspaceStateException e)
             {

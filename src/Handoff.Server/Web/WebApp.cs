@@ -72,7 +72,7 @@ public static class WebApp
             o.DefaultForbidScheme = SmartScheme;
         });
         auth.AddPolicyScheme(SmartScheme, "cookie or API token", o => o.ForwardDefaultSelector = c =>
-            c.Request.Path.StartsWithSegments("/api") && c.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            (c.Request.Path.StartsWithSegments("/api") || c.Request.Path.StartsWithSegments(Cluster.Telemetry.MetricsPath)) && c.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
                 ? ApiTokenAuthenticationHandler.SchemeName
                 : IdentityConstants.ApplicationScheme);
         auth.AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);

@@ -1,6 +1,7 @@
 using System.Net;
 using Handoff.Data.Sandbox;
 using Handoff.Data.Tests;
+using Handoff.Server.Cluster;
 using Handoff.Server.Health;
 using Handoff.Server.Sources;
 using Handoff.Server.Tests.Web;
@@ -94,7 +95,7 @@ public sealed class SystemsPageTests
     {
         var workspace = CopyOfAcme();
         await using var host = await WebTestHost.StartAsync(provider, workspaceDir: workspace);
-        var worker = new DropFolderWorker(host.Runtime, new WorkflowSignal(), new ConfigurationBuilder().Build(), NullLogger<DropFolderWorker>.Instance);
+        var worker = new DropFolderWorker(host.Runtime, new WorkflowSignal(), new ClusterJobs(host.Runtime, NullLogger<ClusterJobs>.Instance), new ConfigurationBuilder().Build(), NullLogger<DropFolderWorker>.Instance);
         Assert.Empty(await worker.LookAsync(default)); // the first look only remembers
         Assert.Empty(await worker.LookAsync(default));
         await File.WriteAllTextAsync(Path.Combine(workspace, "data", "ats", "offers-late.csv"),
@@ -107,7 +108,7 @@ public sealed class SystemsPageTests
         Assert.Equal(1, await db.Syncs.CountAsync(s => s.System == "ats" && s.Created == 1));
 
         // A new process starts with the file already there: it is not read again on its own.
-        var restarted = new DropFolderWorker(host.Runtime, new WorkflowSignal(), new ConfigurationBuilder().Build(), NullLogger<DropFolderWorker>.Instance);
+        var restarted = new DropFolderWorker(host.Runtime, new WorkflowSignal(), new ClusterJobs(host.Runtime, NullLogger<ClusterJobs>.Instance), new ConfigurationBuilder().Build(), NullLogger<DropFolderWorker>.Instance);
         Assert.Empty(await restarted.LookAsync(default));
     }
 

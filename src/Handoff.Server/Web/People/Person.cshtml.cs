@@ -17,6 +17,7 @@ public sealed class PersonModel(HandoffRuntime runtime) : PageModel
     public IReadOnlyList<RunRow> Runs { get; private set; } = [];
     public IReadOnlyList<AccountLinkRow> Accounts { get; private set; } = [];
     public bool CanSeeRuns { get; private set; }
+    public Feedback.FeedbackFormView? FeedbackForm { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {
@@ -34,6 +35,11 @@ public sealed class PersonModel(HandoffRuntime runtime) : PageModel
         if (CanSeeRuns)
             Runs = await runtime.Engine.ListRunsAsync(new RunQuery(PersonId: Person.Id, Limit: 50), ct);
         Accounts = await new WorkflowOverview(runtime.Database).AccountLinksAsync(Person.Id, ct);
+        if (User.HasCapability(Capabilities.FeedbackReport))
+        {
+            var rules = workspace.Definition.Charter.Feedback;
+            FeedbackForm = new(Person.Id, null, $"/People/Person/{Person.Id}", rules.Categories, rules.Find("wrong_value")?.Id ?? rules.DefaultCategory);
+        }
         return Page();
     }
 }

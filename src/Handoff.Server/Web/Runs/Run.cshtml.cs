@@ -19,6 +19,7 @@ public sealed class RunModel(HandoffRuntime runtime) : PageModel
     public bool CanOperate { get; private set; }
     public bool CanDecide { get; private set; }
     public bool CanRelease { get; private set; }
+    public Feedback.FeedbackFormView? FeedbackForm { get; private set; }
 
     public bool Final => RunStatus.Final.Contains(Detail.Run.Status);
 
@@ -40,6 +41,11 @@ public sealed class RunModel(HandoffRuntime runtime) : PageModel
         CanOperate = User.HasCapability(Capabilities.RunsOperate);
         CanDecide = User.HasCapability(Capabilities.ApprovalsDecide);
         CanRelease = User.HasCapability(Capabilities.StagedDecide);
+        if (User.HasCapability(Capabilities.FeedbackReport))
+        {
+            var rules = (await runtime.Workspace.LoadActiveAsync(ct)).Definition.Charter.Feedback;
+            FeedbackForm = new(Detail.Run.PersonId, Detail.Run.Id, $"/Runs/Run/{Detail.Run.Id}", rules.Categories, rules.Find("automation")?.Id ?? rules.DefaultCategory);
+        }
         return Page();
     }
 }

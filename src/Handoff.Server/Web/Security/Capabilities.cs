@@ -50,6 +50,17 @@ public static class Capabilities
     public const string ProcessesRead = "processes.read";
     /// <summary>Import or replace process maps and set the cost model's hourly rate.</summary>
     public const string ProcessesEdit = "processes.edit";
+    /// <summary>The charter, the backlog and the change plans (read).</summary>
+    public const string ChangeRead = "change.read";
+    /// <summary>Add backlog candidates, plan communications, write training pages.</summary>
+    public const string ChangeEdit = "change.edit";
+    public const string BacklogScoreHr = "backlog.score.hr";
+    public const string BacklogScoreIt = "backlog.score.it";
+    /// <summary>"Report a problem" on a person, a run or a value (every signed-in role).</summary>
+    public const string FeedbackReport = "feedback.report";
+    public const string FeedbackRead = "feedback.read";
+    /// <summary>Acknowledge, note and resolve reports routed to the user's side.</summary>
+    public const string FeedbackHandle = "feedback.handle";
 
     private const string HrA = HandoffRoles.HrAdmin, HrO = HandoffRoles.HrOperator, ItA = HandoffRoles.ItAdmin,
         ItO = HandoffRoles.ItOperator, Aud = HandoffRoles.Auditor, View = HandoffRoles.Viewer;
@@ -91,6 +102,13 @@ public static class Capabilities
         [RetentionRun] = [HrA],
         [ProcessesRead] = [HrA, HrO, ItA, ItO, Aud, View],
         [ProcessesEdit] = [HrA, ItA],
+        [ChangeRead] = [HrA, HrO, ItA, ItO, Aud, View],
+        [ChangeEdit] = [HrA, HrO, ItA],
+        [BacklogScoreHr] = [HrA, HrO],
+        [BacklogScoreIt] = [ItA, ItO],
+        [FeedbackReport] = [HrA, HrO, ItA, ItO, Aud, View],
+        [FeedbackRead] = [HrA, HrO, ItA, ItO, Aud],
+        [FeedbackHandle] = [HrA, HrO, ItA, ItO],
     };
 
     public static bool Has(string role, string capability) => Matrix[capability].Contains(role);
