@@ -1,0 +1,99 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Handoff.Data.Sqlite.Migrations.Migrations
+{
+    /// <inheritdoc />
+    public partial class Drift : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "schema_snapshots",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    system = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    taken_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    hash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    json = table.Column<string>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_schema_snapshots", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "system_findings",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    system = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    kind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    key = table.Column<string>(type: "TEXT", maxLength: 400, nullable: false),
+                    severity = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    detail = table.Column<string>(type: "TEXT", nullable: false),
+                    owners = table.Column<string>(type: "TEXT", nullable: false),
+                    raised_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    acknowledged_by = table.Column<string>(type: "TEXT", nullable: true),
+                    acknowledged_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    resolved_at = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_system_findings", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "system_states",
+                columns: table => new
+                {
+                    system = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    reason = table.Column<string>(type: "TEXT", nullable: true),
+                    quarantined_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    released_by = table.Column<string>(type: "TEXT", nullable: true),
+                    released_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    last_full_rows = table.Column<int>(type: "INTEGER", nullable: true),
+                    last_full_sync_id = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_system_states", x => x.system);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_schema_snapshots_system_taken_at",
+                table: "schema_snapshots",
+                columns: new[] { "system", "taken_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_system_findings_resolved_at",
+                table: "system_findings",
+                column: "resolved_at");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_system_findings_system_key_resolved_at",
+                table: "system_findings",
+                columns: new[] { "system", "key", "resolved_at" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "schema_snapshots");
+
+            migrationBuilder.DropTable(
+                name: "system_findings");
+
+            migrationBuilder.DropTable(
+                name: "system_states");
+        }
+    }
+}
