@@ -38,6 +38,8 @@ public sealed class HandoffRuntime
         });
         Simulator = new(database, clock, Workspace, keys, Connectors);
         Processes = new(database, clock, Audit, Workspace);
+        KpiCalculator = new(database, Audit);
+        Kpis = new(database, clock, Audit, KpiCalculator);
     }
 
     public DatabaseOptions Database { get; }
@@ -49,6 +51,8 @@ public sealed class HandoffRuntime
     public AuditLog Audit { get; }
     public WorkspaceStore Workspace { get; }
     public Handoff.Data.Governance.ProcessAuditStore Processes { get; }
+    public Handoff.Data.Governance.KpiCalculator KpiCalculator { get; }
+    public Handoff.Data.Governance.KpiStore Kpis { get; }
     public SourceSync Sync { get; }
     public ScheduledChanges Scheduled { get; }
     public ReviewQueue Review { get; }
