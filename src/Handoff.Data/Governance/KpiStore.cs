@@ -179,8 +179,8 @@ public sealed class KpiStore(DatabaseOptions database, TimeProvider clock, Audit
         return maps.Count == 0 ? (null, "none") : (Math.Round(Kpis.BaselineHoursPerWeek(maps.Select(m => ProcessAuditCost.Compute(m, settings))), 2), "process audit");
     }
 
-    /// <summary>Every KPI with its baseline, workspace 30/60/90 actuals, the last 30 days and a six-month trend.</summary>
-    public async Task<IReadOnlyList<KpiOverview>> OverviewAsync(CancellationToken ct)
+    /// <summary>Every KPI with its baseline, workspace 30/60/90 actuals, the last 30 days and a monthly trend (0 months: none, for the dashboard).</summary>
+    public async Task<IReadOnlyList<KpiOverview>> OverviewAsync(CancellationToken ct, int trendMonths = 6)
     {
         var now = clock.GetUtcNow();
         var definitions = await DefinitionsAsync(ct);
@@ -190,7 +190,7 @@ public sealed class KpiStore(DatabaseOptions database, TimeProvider clock, Audit
         var current = (await calculator.ComputeAsync(now.AddDays(-30), now, null, ct)).ToDictionary(v => v.Kpi, v => v.Value);
         var monthStart = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
         var trend = new List<(DateOnly Month, IReadOnlyList<KpiValue> Values)>();
-        for (var i = 5; i >= 0; i--)
+        for (var i = trendMonths - 1; i >= 0; i--)
         {
             var m = monthStart.AddMonths(-i);
             trend.Add((DateOnly.FromDateTime(m.UtcDateTime), await calculator.ComputeAsync(m, i == 0 ? now.AddTicks(1) : m.AddMonths(1), null, ct)));

@@ -63,5 +63,9 @@ public sealed class DashboardModel(HandoffRuntime runtime) : PageModel
         RunsToday = await RunsTodayAsync(overview, new DateTimeOffset(today, TimeSpan.Zero), ct);
         (OpenApprovals, HeldWrites) = await overview.NeedsActionAsync(ct);
         Health = await new SystemHealth(runtime.Database).SinceAsync(runtime.Clock.GetUtcNow().AddDays(-7), ct);
+        Kpis = [.. (await runtime.Kpis.OverviewAsync(ct, trendMonths: 0)).Where(k => !k.Kpi.Custom)];
     }
+
+    /// <summary>The six KPI tiles: the last 30 days against the target (details on /Kpis).</summary>
+    public IReadOnlyList<Handoff.Data.Governance.KpiOverview> Kpis { get; private set; } = [];
 }

@@ -120,6 +120,8 @@ public sealed partial class RouteMatrixTests
         ["PAGE /Processes/Process/{id}"] = Capabilities.ProcessesRead,
         ["PAGE /Processes/Upload"] = Capabilities.ProcessesEdit,
         ["PAGE /Processes/Rate"] = Capabilities.ProcessesEdit,
+        ["PAGE /Kpis"] = Capabilities.KpisRead,
+        ["PAGE /Kpis/Index"] = Capabilities.KpisRead,
 
         ["GET /api/me"] = SignedIn,
         ["GET /api/dashboard"] = SignedIn,

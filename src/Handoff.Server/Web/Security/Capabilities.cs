@@ -50,6 +50,8 @@ public static class Capabilities
     public const string ProcessesRead = "processes.read";
     /// <summary>Import or replace process maps and set the cost model's hourly rate.</summary>
     public const string ProcessesEdit = "processes.edit";
+    /// <summary>The KPI page: baselines, targets, 30/60/90-day actuals and trends (no personal data).</summary>
+    public const string KpisRead = "kpis.read";
 
     private const string HrA = HandoffRoles.HrAdmin, HrO = HandoffRoles.HrOperator, ItA = HandoffRoles.ItAdmin,
         ItO = HandoffRoles.ItOperator, Aud = HandoffRoles.Auditor, View = HandoffRoles.Viewer;
@@ -91,6 +93,7 @@ public static class Capabilities
         [RetentionRun] = [HrA],
         [ProcessesRead] = [HrA, HrO, ItA, ItO, Aud, View],
         [ProcessesEdit] = [HrA, ItA],
+        [KpisRead] = [HrA, HrO, ItA, ItO, Aud, View],
     };
 
     public static bool Has(string role, string capability) => Matrix[capability].Contains(role);
