@@ -72,6 +72,7 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
     public DbSet<ChangeTrainingRow> ChangeTraining => Set<ChangeTrainingRow>();
     public DbSet<FeedbackReportRow> FeedbackReports => Set<FeedbackReportRow>();
     public DbSet<FeedbackNoteRow> FeedbackNotes => Set<FeedbackNoteRow>();
+    public DbSet<KpiSnapshotRow> KpiSnapshots => Set<KpiSnapshotRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -243,6 +244,18 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
             e.Property(p => p.UpdatedBy).HasMaxLength(200);
         });
         ChangePlanModel.Configure(b);
+        b.Entity<KpiSnapshotRow>(e =>
+        {
+            e.ToTable("kpi_snapshots");
+            e.HasKey(k => k.Id);
+            e.Property(k => k.Kpi).HasMaxLength(60);
+            e.Property(k => k.Scope).HasMaxLength(120);
+            e.Property(k => k.Checkpoint).HasMaxLength(20);
+            e.Property(k => k.Value).HasPrecision(18, 6);
+            e.Property(k => k.Note).HasMaxLength(1000);
+            e.Property(k => k.ComputedBy).HasMaxLength(200);
+            e.HasIndex(k => new { k.Kpi, k.Scope, k.Checkpoint });
+        });
 
         // snake_case columns, so hand-written SQL (reports, COPY, psql) reads naturally on both providers.
         // SQLite cannot order or compare DateTimeOffset; every time is UTC, so it stores UTC DateTime

@@ -46,6 +46,8 @@ public sealed class HandoffRuntime
         Backlog = new(database, clock, Audit, Workspace, Workflows);
         ChangePlans = new(database, clock, Audit);
         Feedback = new(database, clock, Audit, Workspace, Connectors);
+        KpiCalculator = new(database, Audit);
+        Kpis = new(database, clock, Audit, KpiCalculator);
     }
 
     /// <summary>This process's name in the cluster: <c>--node-id</c>, else <c>HANDOFF_NODE_ID</c>, else
@@ -66,6 +68,8 @@ public sealed class HandoffRuntime
     public AuditLog Audit { get; }
     public WorkspaceStore Workspace { get; }
     public Handoff.Data.Governance.ProcessAuditStore Processes { get; }
+    public Handoff.Data.Governance.KpiCalculator KpiCalculator { get; }
+    public Handoff.Data.Governance.KpiStore Kpis { get; }
     public SourceSync Sync { get; }
     public ScheduledChanges Scheduled { get; }
     public ReviewQueue Review { get; }

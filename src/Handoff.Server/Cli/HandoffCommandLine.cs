@@ -92,6 +92,15 @@ public static class HandoffCommandLine
                 b.AddCommand<ProcessRateCommand>("rate").WithDescription("Show or set the hourly rate of the cost model.");
                 b.AddCommand<ProcessDiscoverCommand>("discover").WithDescription("Suggest which fields of two or more CSV extracts carry the same data point; --accept N proposes it to the dictionary.");
             });
+            c.AddBranch("kpi", b =>
+            {
+                b.SetDescription("The six KPIs (and custom ones): baselines, targets, 30/60/90-day actuals after go-live.");
+                b.AddCommand<KpiListCommand>("list").WithDescription("Every KPI with baseline, target, 30/60/90 actuals, the last 30 days and status.");
+                b.AddCommand<KpiShowCommand>("show").WithDescription("One KPI: how the last 30 days were computed, its checkpoints and monthly trend.");
+                b.AddCommand<KpiSnapshotCommand>("snapshot").WithDescription("Freeze every 30/60/90-day checkpoint reached since go-live (idempotent).");
+                b.AddCommand<KpiObserveCommand>("observe").WithDescription("Record a manual observation (day-one tickets, an incident, a custom KPI) or --baseline.");
+                b.AddCommand<KpiAddCustomCommand>("add-custom").WithDescription("Add a custom KPI fed by manual observations.");
+            });
             c.AddCommand<SimulateCommand>("simulate").WithDescription("Run a workflow with no side effects for a person, a filter or N generated people; print the writes it would make.");
             c.AddBranch("runs", b =>
             {

@@ -68,5 +68,9 @@ public sealed class DashboardModel(HandoffRuntime runtime) : PageModel
         var (monitor, quarantine, _) = Cli.DriftServices.For(runtime);
         var open = await monitor.OpenAsync(null, ct);
         SystemAlerts = (open.Count, open.Count(f => f.Severity == "critical"), (await quarantine.QuarantinedAsync(ct)).Select(q => q.System).ToList());
+        Kpis = [.. (await runtime.Kpis.OverviewAsync(ct, trendMonths: 0)).Where(k => !k.Kpi.Custom)];
     }
+
+    /// <summary>The six KPI tiles: the last 30 days against the target (details on /Kpis).</summary>
+    public IReadOnlyList<Handoff.Data.Governance.KpiOverview> Kpis { get; private set; } = [];
 }

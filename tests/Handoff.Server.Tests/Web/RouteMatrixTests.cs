@@ -140,6 +140,8 @@ public sealed partial class RouteMatrixTests
         ["PAGE /Feedback/Report/{id:long}"] = Capabilities.FeedbackRead,
         ["PAGE /Feedback/New"] = Capabilities.FeedbackReport,
         ["PAGE /Feedback/Handle"] = Capabilities.FeedbackHandle,
+        ["PAGE /Kpis"] = Capabilities.KpisRead,
+        ["PAGE /Kpis/Index"] = Capabilities.KpisRead,
 
         ["GET /api/me"] = SignedIn,
         ["GET /api/dashboard"] = SignedIn,

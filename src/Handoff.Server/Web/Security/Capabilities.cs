@@ -61,6 +61,8 @@ public static class Capabilities
     public const string FeedbackRead = "feedback.read";
     /// <summary>Acknowledge, note and resolve reports routed to the user's side.</summary>
     public const string FeedbackHandle = "feedback.handle";
+    /// <summary>The KPI page: baselines, targets, 30/60/90-day actuals and trends (no personal data).</summary>
+    public const string KpisRead = "kpis.read";
 
     private const string HrA = HandoffRoles.HrAdmin, HrO = HandoffRoles.HrOperator, ItA = HandoffRoles.ItAdmin,
         ItO = HandoffRoles.ItOperator, Aud = HandoffRoles.Auditor, View = HandoffRoles.Viewer;
@@ -109,6 +111,7 @@ public static class Capabilities
         [FeedbackReport] = [HrA, HrO, ItA, ItO, Aud, View],
         [FeedbackRead] = [HrA, HrO, ItA, ItO, Aud],
         [FeedbackHandle] = [HrA, HrO, ItA, ItO],
+        [KpisRead] = [HrA, HrO, ItA, ItO, Aud, View],
     };
 
     public static bool Has(string role, string capability) => Matrix[capability].Contains(role);
