@@ -31,8 +31,10 @@ public sealed class HandoffRuntime
         Tokens = new(database, clock, Audit);
         Connectors = ws => Handoff.Connectors.TargetConnectors.For(ws, database, clock);
         Workflows = new(database, clock, Audit, Workspace);
-        Nodes = new(database, clock);
-        Jobs = new(database, clock, NodeId, DurationFromEnvironment("HANDOFF_JOB_LEASE", TimeSpan.FromSeconds(60)));
+        // Leases and heartbeats measure real time between processes, never the business clock (which
+        // the demo and the tests pin): a pinned clock would make a job due once and never again.
+        Nodes = new(database, TimeProvider.System);
+        Jobs = new(database, TimeProvider.System, NodeId, DurationFromEnvironment("HANDOFF_JOB_LEASE", TimeSpan.FromSeconds(60)));
         Engine = new(database, clock, Audit, Workspace, Workflows, keys, Connectors, new EngineOptions
         {
             Node = NodeId,
