@@ -239,7 +239,10 @@ public sealed class CsvSourceReader(CsvSourceOptions options) : ISourceReader
         }
         var content = buffer.AsSpan(0, length);
 
-        var nul = content[..Math.Min(length, SniffBytes)].IndexOf((byte)0);
+        // Binary files (a spreadsheet saved as .xlsx, a zip) show NULs before their first line break; a
+        // NUL further down is one bad row, which is quarantined with its line like any other.
+        var firstLine = content.IndexOf((byte)'\n');
+        var nul = content[..Math.Min(firstLine >= 0 ? firstLine : length, SniffBytes)].IndexOf((byte)0);
         if (nul >= 0)
             throw new SourceFormatException($"{name} is not a CSV file: binary content (a NUL byte at offset {nul}).");
 
