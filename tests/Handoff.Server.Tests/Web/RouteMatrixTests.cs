@@ -80,6 +80,7 @@ public sealed partial class RouteMatrixTests
         ["PAGE /Systems"] = Capabilities.SystemsRead,
         ["PAGE /Systems/Index"] = Capabilities.SystemsRead,
         ["PAGE /Systems/Sync"] = Capabilities.SystemsSync,
+        ["PAGE /Systems/Release"] = Capabilities.SystemsSync,
         ["PAGE /Systems/Test"] = Capabilities.SystemsTest,
         ["PAGE /Systems/Schema/{system}"] = Capabilities.SystemsRead,
         // A job is readable by whoever may start its kind: the page and the API check that per job.
