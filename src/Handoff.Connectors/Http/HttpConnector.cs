@@ -171,5 +171,13 @@ public sealed class HttpConnector : ITargetConnector
         };
     }
 
+    /// <summary>Retry-After as a delay: seconds, or an HTTP date relative to now (never negative); null without the header.</summary>
+    internal static TimeSpan? RetryAfter(HttpResponseMessage response, TimeProvider clock) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - clock.GetUtcNow() is { } wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+        _ => null,
+    };
+
     internal static string Shorten(string text) => text.Length <= 200 ? text : text[..197] + "...";
 }

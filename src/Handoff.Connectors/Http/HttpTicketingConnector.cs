@@ -158,10 +158,7 @@ public sealed class HttpTicketingConnector : ITargetConnector
     /// <summary>How long to wait before the next attempt, or null to hand the failure to the engine.</summary>
     private TimeSpan? RetryDelay(HttpResponseMessage response, int attempt)
     {
-        var header = response.Headers.RetryAfter;
-        var wait = header?.Delta ?? (header?.Date is { } date ? date - _clock.GetUtcNow() : TimeSpan.FromSeconds(1 << (attempt - 1)));
-        if (wait < TimeSpan.Zero)
-            wait = TimeSpan.Zero;
+        var wait = HttpConnector.RetryAfter(response, _clock) ?? TimeSpan.FromSeconds(1 << (attempt - 1));
         return wait <= MaxRetryAfter ? wait : null;
     }
 

@@ -581,20 +581,7 @@ public sealed class ScimClientConnector : ITargetConnector, IUniqueValueLookup
 
     private static bool IsBusy(HttpResponseMessage r) => r.StatusCode == HttpStatusCode.TooManyRequests || (int)r.StatusCode >= 500;
 
-    /// <summary>Retry-After as a delay: seconds, or an HTTP date relative to now (never negative).</summary>
-    private TimeSpan? RetryAfter(HttpResponseMessage r)
-    {
-        if (r.Headers.RetryAfter is not { } header)
-            return null;
-        if (header.Delta is { } delta)
-            return delta;
-        if (header.Date is { } date)
-        {
-            var wait = date - _clock.GetUtcNow();
-            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
-        }
-        return null;
-    }
+    private TimeSpan? RetryAfter(HttpResponseMessage r) => Http.HttpConnector.RetryAfter(r, _clock);
 
     /// <summary>A successful answer, or the failure it stands for, with the app's SCIM error detail.</summary>
     private Answer Expect(Answer answer, string doing)
