@@ -71,9 +71,42 @@ public sealed record DatabaseOptions(DatabaseProvider Provider, string Connectio
                 Directory.CreateDirectory(dir);
         }
         await using var db = CreateContext();
+        // Most starts find the schema current. Asking for the applied migrations is one query;
+        // MigrateAsync would also build the model snapshot and diff it against the model (about a
+        // second of CPU on every CLI command), which only matters when there is something to apply.
+        if (await IsCurrentAsync(db, ct))
+            return;
         await db.Database.MigrateAsync(ct);
         if (Provider == DatabaseProvider.Sqlite)
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+    }
+
+    /// <summary>True when every migration of the provider's migrations assembly is recorded as applied
+    /// (and the SQLite file is already in WAL mode): nothing to do at start-up.</summary>
+    private async Task<bool> IsCurrentAsync(HandoffDbContext db, CancellationToken ct)
+    {
+        try
+        {
+            var known = db.Database.GetMigrations().ToHashSet(StringComparer.Ordinal);
+            if (known.Count == 0 || !await db.Database.CanConnectAsync(ct))
+                return false;
+            var applied = await db.Database.GetAppliedMigrationsAsync(ct);
+            known.ExceptWith(applied);
+            if (known.Count > 0)
+                return false;
+            if (Provider == DatabaseProvider.Sqlite)
+            {
+                await db.Database.OpenConnectionAsync(ct);
+                await using var command = db.Database.GetDbConnection().CreateCommand();
+                command.CommandText = "PRAGMA journal_mode;";
+                return string.Equals(await command.ExecuteScalarAsync(ct) as string, "wal", StringComparison.OrdinalIgnoreCase);
+            }
+            return true;
+        }
+        catch (DbException)
+        {
+            return false; // no database yet, or no history table: MigrateAsync creates them
+        }
     }
 }
 

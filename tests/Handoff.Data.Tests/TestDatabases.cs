@@ -20,30 +20,89 @@ public static class TestDatabases
         Environment.GetEnvironmentVariable("HANDOFF_TEST_POSTGRES")
         ?? throw new InvalidOperationException("HANDOFF_TEST_POSTGRES is not set: run the tests with ./scripts/test, which starts a throwaway PostgreSQL");
 
-    /// <summary>A new, migrated, empty database of the given provider.</summary>
+    /// <summary>A new, migrated, empty database of the given provider. The migrations run once per
+    /// test process into a template; each test gets a copy of it (the SQLite file copied, or
+    /// <c>CREATE DATABASE … TEMPLATE</c>), which is what a migrated empty database is, at a fraction of
+    /// the cost of running every migration again. <c>MigrationsTests</c> runs them from scratch.</summary>
     public static async Task<DatabaseOptions> CreateAsync(string provider)
     {
-        DatabaseOptions options;
         if (provider == Sqlite)
+        {
+            var template = await SqliteTemplate.Value;
+            var file = Path.Combine(SqliteDirectory, $"{Guid.NewGuid():N}.db");
+            File.Copy(template, file);
+            return DatabaseOptions.ForSqliteFile(file);
+        }
+        var source = await PostgresTemplate.Value;
+        var name = $"t_{Guid.NewGuid():N}";
+        await TemplateGate.WaitAsync();
+        try
+        {
+            await using var conn = new NpgsqlConnection(PostgresServer);
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand($"CREATE DATABASE {name} TEMPLATE {source}", conn);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        finally
+        {
+            TemplateGate.Release();
+        }
+        return new DatabaseOptions(DatabaseProvider.Postgres, new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name }.ConnectionString);
+    }
+
+    /// <summary>A new database migrated from nothing, without the template (for tests of the migrations themselves).</summary>
+    public static async Task<DatabaseOptions> CreateFromScratchAsync(string provider)
+    {
+        var options = provider == Sqlite
+            ? DatabaseOptions.ForSqliteFile(Path.Combine(SqliteDirectory, $"{Guid.NewGuid():N}.db"))
+            : new DatabaseOptions(DatabaseProvider.Postgres, await CreateEmptyPostgresAsync());
+        await options.MigrateAsync();
+        return options;
+    }
+
+    private static string SqliteDirectory
+    {
+        get
         {
             var dir = Path.Combine(Path.GetTempPath(), "handoff-tests");
             Directory.CreateDirectory(dir);
-            options = DatabaseOptions.ForSqliteFile(Path.Combine(dir, $"{Guid.NewGuid():N}.db"));
+            return dir;
         }
-        else
-        {
-            var name = $"t_{Guid.NewGuid():N}";
-            await using (var conn = new NpgsqlConnection(PostgresServer))
-            {
-                await conn.OpenAsync();
-                await using var cmd = new NpgsqlCommand($"CREATE DATABASE {name}", conn);
-                await cmd.ExecuteNonQueryAsync();
-            }
-            var builder = new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name };
-            options = new DatabaseOptions(DatabaseProvider.Postgres, builder.ConnectionString);
-        }
+    }
+
+    /// <summary>One CREATE DATABASE … TEMPLATE at a time: PostgreSQL refuses a copy while another
+    /// session is connected to the template.</summary>
+    private static readonly SemaphoreSlim TemplateGate = new(1, 1);
+
+    private static readonly Lazy<Task<string>> SqliteTemplate = new(async () =>
+    {
+        var options = DatabaseOptions.ForSqliteFile(Path.Combine(SqliteDirectory, $"template-{Guid.NewGuid():N}.db"));
         await options.MigrateAsync();
-        return options;
+        await using (var db = options.CreateContext())
+            await Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions.ExecuteSqlRawAsync(db.Database, "PRAGMA wal_checkpoint(TRUNCATE);");
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        return new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(options.ConnectionString).DataSource;
+    });
+
+    private static readonly Lazy<Task<string>> PostgresTemplate = new(async () =>
+    {
+        var connection = await CreateEmptyPostgresAsync();
+        await new DatabaseOptions(DatabaseProvider.Postgres, connection).MigrateAsync();
+        await using (var conn = new NpgsqlConnection(connection))
+            NpgsqlConnection.ClearPool(conn);
+        return new NpgsqlConnectionStringBuilder(connection).Database!;
+    });
+
+    private static async Task<string> CreateEmptyPostgresAsync()
+    {
+        var name = $"t_{Guid.NewGuid():N}";
+        await using (var conn = new NpgsqlConnection(PostgresServer))
+        {
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand($"CREATE DATABASE {name}", conn);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        return new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name }.ConnectionString;
     }
 }
 
