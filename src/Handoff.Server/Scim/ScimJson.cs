@@ -128,34 +128,70 @@ public static class ScimJson
                 if (kind is JsonValueKind.True or JsonValueKind.False)
                     return JsonValue.Create(kind == JsonValueKind.True);
                 // Entra and others send "True"/"False" as strings.
-                if (kind == JsonValueKind.String && bool.TryParse(scalar.GetValue<string>().Trim(), out var flag))
+                if (kind == JsonValueKind.String && bool.TryParse(StringOf(scalar, path).Trim(), out var flag))
                     return JsonValue.Create(flag);
                 throw ScimException.InvalidValue($"attribute \"{path}\" must be a boolean (true or false), got {scalar.ToJsonString()}");
             case ScimType.Integer or ScimType.Decimal:
                 if (kind == JsonValueKind.Number)
                     return scalar.DeepClone();
-                if (kind == JsonValueKind.String && decimal.TryParse(scalar.GetValue<string>(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+                if (kind == JsonValueKind.String && decimal.TryParse(StringOf(scalar, path), NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
                     return JsonValue.Create(number);
                 throw ScimException.InvalidValue($"attribute \"{path}\" must be a number, got {scalar.ToJsonString()}");
             case ScimType.DateTime:
-                if (kind == JsonValueKind.String && DateTimeOffset.TryParse(scalar.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _))
+                if (kind == JsonValueKind.String && DateTimeOffset.TryParse(StringOf(scalar, path), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _))
                     return scalar.DeepClone();
                 throw ScimException.InvalidValue($"attribute \"{path}\" must be an xsd:dateTime (2027-01-04T09:00:00Z), got {scalar.ToJsonString()}");
             default:
                 // Strings and references; a number or boolean sent for a string (employeeNumber: 1234) is taken as its text.
                 var text = kind switch
                 {
-                    JsonValueKind.String => scalar.GetValue<string>(),
+                    JsonValueKind.String => StringOf(scalar, path),
                     JsonValueKind.Number => scalar.ToJsonString(),
                     JsonValueKind.True => "true",
                     JsonValueKind.False => "false",
                     _ => throw ScimException.InvalidValue($"attribute \"{path}\" must be a string, got {scalar.ToJsonString()}"),
                 };
+                if (Unstorable(text) is { } problem)
+                    throw ScimException.InvalidValue($"attribute \"{path}\" {problem}");
                 if (attribute.Name == "type" && attribute.CanonicalValues is { Count: > 0 } canonical
                     && canonical.FirstOrDefault(c => string.Equals(c, text, StringComparison.OrdinalIgnoreCase)) is { } known)
                     text = known; // "Work" → "work", so emails[type eq "work"] finds it
                 return text.Length == 0 ? null : JsonValue.Create(text);
         }
+    }
+
+    /// <summary>A JSON string's text; an escaped half of a surrogate pair (<c>"\ud800"</c>) is not text and is refused naming the attribute.</summary>
+    public static string StringOf(JsonValue value, string path)
+    {
+        try
+        {
+            return value.GetValue<string>();
+        }
+        catch (InvalidOperationException)
+        {
+            throw ScimException.InvalidValue($"attribute \"{path}\" contains an unpaired surrogate escape (\\uD800–\\uDFFF without its pair)");
+        }
+    }
+
+    /// <summary>What makes a string impossible to store faithfully: a NUL (PostgreSQL text and jsonb
+    /// cannot hold one, and C-string comparisons in directories stop at it) or half of a surrogate pair
+    /// (not a character; UTF-8 cannot encode it). Null when the text is fine.</summary>
+    public static string? Unstorable(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\0')
+                return $"contains a NUL character at position {i}";
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+                continue;
+            }
+            if (char.IsSurrogate(c))
+                return $"contains an unpaired surrogate (U+{(int)c:X4}) at position {i}";
+        }
+        return null;
     }
 
     private static string TypeName(ScimType type) => type switch

@@ -374,14 +374,16 @@ public sealed class ScimService(HandoffRuntime runtime)
         resource["members"] = new JsonArray(distinct);
     }
 
+    /// <summary>userName of a User and displayName of a Group are unique per source system (case-insensitively):
+    /// the store keys both by name, so a Group's name behaves as Entra's and Okta's group names do.</summary>
     private static async Task CheckUniqueAsync(Data.HandoffDbContext db, ScimCaller caller, ScimResourceType type, string name, Guid? self, CancellationToken ct)
     {
-        if (type != ScimSchemas.Users)
-            return;
         var key = name.ToLowerInvariant();
         if (await db.ScimResources.AnyAsync(r => r.System == caller.System.Id && r.ResourceType == type.Name && r.NameKey == key && r.DeletedAt == null && r.Id != self, ct))
-            throw ScimException.Uniqueness($"userName \"{name}\" is already taken");
+            throw ScimException.Uniqueness($"{NameAttribute(type)} \"{name}\" is already taken");
     }
+
+    private static string NameAttribute(ScimResourceType type) => type == ScimSchemas.Users ? "userName" : "displayName";
 
     private static async Task SaveAsync(Data.HandoffDbContext db, ScimResourceType type, string name, CancellationToken ct)
     {
@@ -393,10 +395,10 @@ public sealed class ScimService(HandoffRuntime runtime)
         {
             throw ScimException.PreconditionFailed("the resource changed while this request was processed; read it again");
         }
-        catch (DbUpdateException) when (type == ScimSchemas.Users)
+        catch (DbUpdateException)
         {
-            // Two requests for the same userName at once: the unique index let one through.
-            throw ScimException.Uniqueness($"userName \"{name}\" is already taken");
+            // Two requests for the same name at once: the unique index let one through.
+            throw ScimException.Uniqueness($"{NameAttribute(type)} \"{name}\" is already taken");
         }
     }
 

@@ -19,7 +19,8 @@ namespace Handoff.FaultTests.Hostile;
 
 /// <summary>
 /// A seeded corpus of hostile inputs through the entry points, with good records mixed in: SCIM JSON
-/// (wrong types, deep nesting, huge strings, invalid filters, bad PATCH paths) and webhook deliveries
+/// (wrong types, deep nesting, huge strings, invalid filters, bad PATCH paths, /Bulk with reference
+/// cycles and junk operations, /Groups with unknown members) and webhook deliveries
 /// with bad, missing or expired signatures through the app in process, and workflow YAML (unknown keys,
 /// alias bombs, template injection) through the loader <c>handoff workflow validate</c> uses. Asserts:
 /// no exception escapes, no HTTP 500, every rejection names its place, every good record is processed.
@@ -67,7 +68,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         2 => new JsonArray(1, "two", null),
         3 => new JsonObject { ["nested"] = new JsonObject { ["deeper"] = 1 } },
         4 => JsonValue.Create(double.MaxValue)!,
-        _ => JsonValue.Create(Nasty(r))!,
+        _ => JsonValue.Create(NastyText(r))!,
     };
 
     private static string Deep(int depth, bool arrays) =>
@@ -88,7 +89,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
             default:
                 var user = User($"hostile{i}@acme.example", "Hos", "Tile", $"h{i}");
                 var attribute = Attributes[r.Next(Attributes.Length)];
-                user[attribute] = r.Next(3) == 0 ? JsonValue.Create(Nasty(r)) : WrongType(r);
+                user[attribute] = r.Next(3) == 0 ? JsonValue.Create(NastyText(r)) : WrongType(r);
                 if (r.Next(3) == 0 && user["name"] is JsonObject name)
                     name["givenName"] = WrongType(r);
                 return user.ToJsonString();
@@ -118,13 +119,112 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         4 => new JsonObject
         {
             ["schemas"] = new JsonArray("urn:ietf:params:scim:api:messages:2.0:PatchOp"),
-            ["Operations"] = new JsonArray(new JsonObject { ["op"] = "replace", ["path"] = Nasty(r), ["value"] = WrongType(r) }),
+            ["Operations"] = new JsonArray(new JsonObject { ["op"] = "replace", ["path"] = NastyText(r), ["value"] = WrongType(r) }),
         }.ToJsonString(),
         _ => new JsonObject
         {
             ["schemas"] = new JsonArray("urn:ietf:params:scim:api:messages:2.0:PatchOp"),
             ["Operations"] = new JsonArray(new JsonObject { ["op"] = "replace", ["value"] = new JsonObject { ["active"] = WrongType(r), ["title"] = WrongType(r) } }),
         }.ToJsonString(),
+    };
+
+    private static JsonObject BulkOp(string method, string path, string? bulkId, JsonNode? data)
+    {
+        var op = new JsonObject { ["method"] = method, ["path"] = path };
+        if (bulkId is not null)
+            op["bulkId"] = bulkId;
+        if (data is not null)
+            op["data"] = data;
+        return op;
+    }
+
+    private static string BulkOf(JsonNode? failOnErrors, params JsonNode?[] ops) => new JsonObject
+    {
+        ["schemas"] = new JsonArray("urn:ietf:params:scim:api:messages:2.0:BulkRequest"),
+        ["failOnErrors"] = failOnErrors,
+        ["Operations"] = new JsonArray(ops),
+    }.ToJsonString();
+
+    /// <summary>A nasty string that JSON can carry (a lone surrogate cannot be written as UTF-8 JSON at all;
+    /// the raw-text cases send it).</summary>
+    private static string NastyText(Random r) => Nasty(r).Replace("\ud800", "\\ud800", StringComparison.Ordinal);
+
+    /// <summary>The JSON a hostile generator made, or (when it is not JSON at all) that text as a string value.</summary>
+    private static JsonNode? ParseOrText(string json)
+    {
+        try
+        {
+            return JsonNode.Parse(json); // deeper than 64 levels: sent as a string instead (deep nesting has cases of its own)
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return JsonValue.Create(json);
+        }
+    }
+
+    private static JsonObject Group(string name, params string[] members) => new()
+    {
+        ["schemas"] = new JsonArray("urn:ietf:params:scim:schemas:core:2.0:Group"),
+        ["displayName"] = name,
+        ["members"] = new JsonArray([.. members.Select(m => (JsonNode)new JsonObject { ["value"] = m })]),
+    };
+
+    /// <summary>A /Bulk request an attacker or a broken client sends: reference cycles, unknown and
+    /// duplicate bulkIds, wrong methods and paths, wrong types for failOnErrors, operations that are not
+    /// objects, hostile users and groups inside, a bulk inside a bulk.</summary>
+    private static string HostileBulk(Random r, int i)
+    {
+        // A lone surrogate cannot be written into JSON text at all; draw again when one lands in a node.
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            try
+            {
+                return AnyHostileBulk(r, i);
+            }
+            catch (ArgumentException)
+            {
+            }
+        }
+        return BulkOf(null, BulkOp("POST", "/Groups", "a", Group("A", "bulkId:b")), BulkOp("POST", "/Groups", "b", Group("B", "bulkId:a")));
+    }
+
+    private static string AnyHostileBulk(Random r, int i) => r.Next(10) switch
+    {
+        0 => BulkOf(null, BulkOp("POST", "/Groups", "a", Group("A", "bulkId:b")), BulkOp("POST", "/Groups", "b", Group("B", "bulkId:a"))),
+        1 => BulkOf(null, BulkOp("PATCH", "/Users/bulkId:nowhere", null, new JsonObject { ["Operations"] = new JsonArray() })),
+        2 => BulkOf(null, BulkOp("POST", "/Users", "same", ParseOrText(HostileUser(r, i))), BulkOp("POST", "/Users", "same", null)),
+        3 => BulkOf(WrongType(r), BulkOp(NastyText(r), NastyText(r), NastyText(r), WrongType(r))),
+        4 => BulkOf(null, JsonValue.Create(NastyText(r)), null, new JsonArray(1, 2)),
+        5 => BulkOf(null, BulkOp("POST", "/Bulk", "nested", JsonNode.Parse(BulkOf(null, BulkOp("DELETE", "/Users/x", null, null))))),
+        6 => BulkOf(1, BulkOp("POST", "/Groups", "g", Group(NastyText(r), "bulkId:" + NastyText(r), Guid.NewGuid().ToString(), ""))),
+        7 => BulkOf(null, [.. Enumerable.Range(0, r.Next(1, 40)).Select(n => (JsonNode)BulkOp(n % 2 == 0 ? "PUT" : "DELETE", "/Users/" + NastyText(r), null, WrongType(r)))]),
+        8 => "{\"schemas\":[\"urn:ietf:params:scim:api:messages:2.0:BulkRequest\"],\"Operations\":" + Deep(r.Next(64, 3000), true) + "}",
+        _ => BulkOf(null, BulkOp("POST", "/Users", "u", ParseOrText(HostileUser(r, i))), BulkOp("POST", "/Groups", "g", Group("G" + i, "bulkId:u"))),
+    };
+
+    private static string HostileGroup(Random r)
+    {
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            try
+            {
+                return AnyHostileGroup(r);
+            }
+            catch (ArgumentException)
+            {
+            }
+        }
+        return "{\"displayName\": ";
+    }
+
+    private static string AnyHostileGroup(Random r) => r.Next(6) switch
+    {
+        0 => Group(NastyText(r)).ToJsonString(),
+        1 => Group("G", NastyText(r), "bulkId:x", "").ToJsonString(),
+        2 => new JsonObject { ["schemas"] = new JsonArray("urn:ietf:params:scim:schemas:core:2.0:Group"), ["displayName"] = WrongType(r), ["members"] = WrongType(r) }.ToJsonString(),
+        3 => Deep(r.Next(64, 3000), r.Next(2) == 0),
+        4 => new JsonObject { ["schemas"] = new JsonArray("urn:ietf:params:scim:schemas:core:2.0:Group"), ["displayName"] = "Many", ["members"] = new JsonArray([.. Enumerable.Range(0, r.Next(100, 3000)).Select(n => (JsonNode)new JsonObject { ["value"] = Guid.NewGuid().ToString() })]) }.ToJsonString(),
+        _ => "{\"displayName\": ",
     };
 
     [Fact]
@@ -181,6 +281,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
 
         // SCIM: POST /Users, GET /Users?filter=, PATCH /Users/{id}; a good user every 10th input
         var created = new List<string>();
+        var goodBulks = 0;
         var scimInputs = FaultScale.Pick(3_000, 12_000);
         for (var i = 0; i < scimInputs; i++)
         {
@@ -193,8 +294,44 @@ public sealed class HostileInputTests(ITestOutputHelper output)
                     created.Add(JsonNode.Parse(b)!["id"]!.ToString());
                 continue;
             }
-            switch (r.Next(3))
+            if (i % 10 == 5)
             {
+                // A good bulk: a user and a group that names it by its bulkId, all or nothing.
+                var bulk = BulkOf(1, BulkOp("POST", "/Users", "u", User($"bulk{i}.{seed}@acme.example", "Bulk", "Record" + i, (600_000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture))),
+                    BulkOp("POST", "/Groups", "g", Group($"bulk-group-{i}-{seed}", "bulkId:u")));
+                var (s, b) = await Scim(HttpMethod.Post, "/Bulk", bulk);
+                var statuses = s == HttpStatusCode.OK ? JsonNode.Parse(b)!["Operations"]!.AsArray().Select(o => o!["status"]!.ToString()).ToList() : [];
+                Check("scim POST /Bulk", bulk, s, b, mustSucceed: true);
+                if (statuses is not ["201", "201"])
+                    failures.Add($"scim POST /Bulk: the good bulk gave {(int)s} {string.Join(",", statuses)}: {Shorten(b)}");
+                else
+                    goodBulks++;
+                continue;
+            }
+            switch (r.Next(5))
+            {
+                case 3:
+                    var hostileBulk = HostileBulk(r, i);
+                    var (s3, b3) = await Scim(HttpMethod.Post, "/Bulk", hostileBulk);
+                    Check("scim POST /Bulk", hostileBulk, s3, b3, false);
+                    // A bulk answers 200 with a status per operation: none of them may be a 500 either.
+                    if (s3 == HttpStatusCode.OK && JsonNode.Parse(b3)!["Operations"] is JsonArray answered)
+                    {
+                        foreach (var op in answered)
+                        {
+                            var status = int.Parse(op!["status"]!.ToString(), System.Globalization.CultureInfo.InvariantCulture);
+                            if (status >= 500)
+                                failures.Add($"scim POST /Bulk: an operation answered {status} for {Shorten(hostileBulk)}: {Shorten(op.ToJsonString())}");
+                            else if (status >= 400 && op["response"]?["detail"] is null)
+                                failures.Add($"scim POST /Bulk: an operation's {status} has no detail naming the place: {Shorten(op.ToJsonString())}");
+                        }
+                    }
+                    break;
+                case 4:
+                    var group = HostileGroup(r);
+                    var (s4, b4) = await Scim(HttpMethod.Post, "/Groups", group);
+                    Check("scim POST /Groups", group, s4, b4, false);
+                    break;
                 case 0:
                     var user = HostileUser(r, i);
                     var (s0, b0) = await Scim(HttpMethod.Post, "/Users", user);
@@ -278,6 +415,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         Assert.True(failures.Count == 0, string.Join("\n", failures.Take(30)));
         Assert.True(total >= 10_000, $"the corpus has only {total} inputs");
         Assert.Equal(scimInputs / 10, created.Count);
+        Assert.Equal(scimInputs / 10, goodBulks);
         Assert.Equal(hookInputs / 10, goodHooks);
     }
 

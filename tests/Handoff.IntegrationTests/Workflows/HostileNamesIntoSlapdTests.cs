@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Handoff.Connectors;
+using Handoff.Data.Tests;
+using Handoff.Data.Tests.Workflows;
+using Handoff.Data.Workflows;
+using Handoff.IntegrationTests.Connectors.Ldap;
+using Microsoft.EntityFrameworkCore;
+
+namespace Handoff.IntegrationTests.Workflows;
+
+/// <summary>
+/// LDAP-special names through the whole path an HR value takes: a source record, the canonical person,
+/// a joiner workflow that names the account by the raw names (<c>rdn: cn</c>, as Active Directory names
+/// its users), and the real slapd. Every DN and filter value is escaped (RFC 4514 / 4515), so each person
+/// gets exactly one account, at the DN built from the names as HR wrote them, with <c>cn</c>,
+/// <c>givenName</c> and <c>sn</c> holding those names unchanged. (The username itself keeps to the
+/// connector's portable character set; the sandbox twin refuses the same usernames.)
+/// </summary>
+public sealed partial class HostileNamesIntoSlapdTests
+{
+    private const string Joiner = """
+        id: hostile-joiner
+        trigger: { event: person.pre_hire }
+        permissions:
+          read: [employee_id, first_name, last_name]
+          write: { directory: [account.create] }
+        steps:
+          - id: account
+            uses: directory.create_account
+            with:
+              username: 'u{{ employee_id }}'
+              display_name: '{{ first_name }} {{ last_name }}'
+              given_name: '{{ first_name }}'
+              surname: '{{ last_name }}'
+        """;
+
+    /// <summary>RFC 4514 specials at the start, middle and end; filter specials; non-ASCII; a long value.</summary>
+    private static readonly string[] Fragments =
+    [
+        "O'Brien, Jr.", "Smith+Jones", "\"Quoted\"", "back\\slash", "<angle>", "semi;colon", "#hash", "equals=sign",
+        "trail ", "star*", "(paren)", "Zoë", "Łódź", "北京", "Ñuñez-Ibáñez", "a\u0301ccent", "x" + new string('y', 60),
+        "ends\\", "#", ",", "+", "a = b, c = d", "*)(uid=*", "\u00a0nbsp",
+    ];
+
+    [Fact]
+    public async Task Hostile_names_from_HR_become_exactly_one_account_each_with_the_names_as_written()
+    {
+        var slapd = TestDirectory.OpenLdap;
+        var ou = $"ou=people-hostile-wf-{Guid.NewGuid().ToString("N")[..6]},ou=Handoff Tests";
+        var spine = await DataSpine.StartAsync(TestDatabases.Sqlite, workspaceDir: CopyAcmeWithLdapDirectory(slapd, ou));
+        var workflows = new WorkflowStore(spine.Database, spine.Clock, spine.Audit, spine.Workspace);
+        var engine = new WorkflowEngine(spine.Database, spine.Clock, spine.Audit, spine.Workspace, workflows, spine.Keys,
+            ws => TargetConnectors.For(ws, spine.Database, spine.Clock), new EngineOptions { Workers = 4 });
+        var proposal = await workflows.ProposeAsync(Joiner, "hostile-joiner.yaml", "alice", default);
+        var reference = $"{proposal.WorkflowId}@v{proposal.Version}";
+        await workflows.ApproveAsync(reference, "hector", default);
+        if (proposal.Widens.Count > 0)
+            await workflows.ApproveAsync(reference, "ivan", default);
+        await workflows.ActivateAsync(reference, "tara", default);
+
+        // Every fragment as a first name and as a last name, each person made unique by an index the
+        // fragment surrounds, so the hostile characters sit at the start, in the middle and at the end.
+        var seed = Environment.GetEnvironmentVariable("HANDOFF_FAULT_SEED") is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : Random.Shared.Next();
+        var random = new Random(seed);
+        var firstId = 700_000 + random.Next(0, 900) * 100;
+        var workers = new List<Dictionary<string, string?>>();
+        for (var i = 0; i < Fragments.Length * 3; i++)
+        {
+            var a = Fragments[i % Fragments.Length];
+            var b = Fragments[random.Next(Fragments.Length)];
+            var (first, last) = (i / Fragments.Length) switch
+            {
+                0 => (a, $"{b}{i}"),
+                1 => ($"{i}{b}", a),
+                _ => ($"{a}{i}{b}", $"{b}{a}"),
+            };
+            workers.Add(WorkflowSpine.Worker((firstId + i).ToString(CultureInfo.InvariantCulture), first, last, "02/01/2027"));
+        }
+        var report = await spine.SyncRecordsAsync("hris", [.. workers]);
+        Assert.True(report.Rejected == 0, $"seed {seed}: {report.Rejected} hostile names were quarantined at the source");
+
+        for (var round = 0; round < 40; round++)
+        {
+            await engine.TickAsync(default);
+            await using var db = spine.Db();
+            if (await db.Runs.CountAsync() == workers.Count && !await db.Runs.AnyAsync(r => !RunStatus.Final.Contains(r.Status)))
+                break;
+        }
+
+        await using var ctx = spine.Db();
+        var runs = await ctx.Runs.AsNoTracking().Where(r => r.WorkflowId == "hostile-joiner").ToListAsync();
+        var errors = await ctx.RunSteps.AsNoTracking().Where(st => st.Error != null).Select(st => st.StepId + ": " + st.Error).ToListAsync();
+        Assert.True(runs.Count == workers.Count && runs.All(r => r.Status == RunStatus.Completed),
+            $"seed {seed}: {runs.Count} runs for {workers.Count} people; {string.Join(", ", runs.GroupBy(r => r.Status).Select(g => $"{g.Key} {g.Count()}"))}; {string.Join("; ", errors.Take(5))}");
+
+        foreach (var worker in workers)
+        {
+            var id = worker["Employee_ID"]!;
+            var (_, values) = await spine.PersonByKeyAsync("employee_id", id);
+            var first = values["first_name"].Value;
+            var last = values["last_name"].Value;
+            var dns = slapd.Find($"(employeeNumber={id})");
+            var dn = Assert.Single(dns);
+            var entry = slapd.Read(dn, "uid", "cn", "givenName", "sn")!;
+            Assert.Equal($"u{id}", Assert.Single(entry["uid"]));
+            Assert.Equal($"{first} {last}", Assert.Single(entry["cn"]));
+            Assert.Equal(first, Assert.Single(entry["givenName"]));
+            Assert.Equal(last, Assert.Single(entry["sn"]));
+            // The DN the server reports names the entry by that cn: read back through it, it is the same entry.
+            Assert.EndsWith($",{ou},{slapd.BaseDn}", dn, StringComparison.OrdinalIgnoreCase);
+            Assert.Equal(dn, Assert.Single(slapd.Read(dn, "cn")!["dn"]), ignoreCase: true);
+        }
+        var link = await ctx.AccountLinks.AsNoTracking().CountAsync();
+        Assert.Equal(workers.Count, link);
+    }
+
+    private static string CopyAcmeWithLdapDirectory(TestDirectory slapd, string peopleOu)
+    {
+        var target = Path.Combine(Path.GetTempPath(), "handoff-hostile-ws-" + Guid.NewGuid().ToString("N")[..8]);
+        foreach (var file in Directory.EnumerateFiles(Repository.AcmeWorkspace, "*", SearchOption.AllDirectories))
+        {
+            var to = Path.Combine(target, Path.GetRelativePath(Repository.AcmeWorkspace, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
+        }
+        var systems = Path.Combine(target, "systems.yaml");
+        var ldap = $"""
+              - id: directory
+                name: OpenLDAP (hostile names)
+                kind: directory
+                connector: ldap
+                owner: it
+                config:
+                  url: {slapd.Url}
+                  base_dn: {slapd.BaseDn}
+                  bind_dn: {slapd.BindDn}
+                  password_env: {slapd.PasswordEnv}
+                  dialect: openldap
+                  rdn: cn
+                  people_ou: '{peopleOu}'
+                  group_ou: '{peopleOu.Replace("ou=people-", "ou=groups-", StringComparison.Ordinal)}'
+
+            """;
+        var text = DirectoryBlock().Replace(File.ReadAllText(systems), ldap.Replace("\r\n", "\n", StringComparison.Ordinal), 1);
+        Assert.Contains("connector: ldap", text, StringComparison.Ordinal);
+        File.WriteAllText(systems, text);
+        return target;
+    }
+
+    [GeneratedRegex(@"  - id: directory\n(?:    .*\n|\s*#.*\n|      .*\n)*")]
+    private static partial Regex DirectoryBlock();
+}
