@@ -901,6 +901,14 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
                     $"{what}: the TLS handshake with {server} failed{(Settings.StartTls ? " (StartTLS)" : "")}: its certificate is not signed by a CA this " +
                     $"machine trusts (set LDAPTLS_CACERT to the CA's PEM file before Handoff starts; LDAPTLS_CACERT is {Environment.GetEnvironmentVariable("LDAPTLS_CACERT") ?? "not set"}) " +
                     $"or is not issued for the name \"{Settings.Url.Host}\" ({tls.Message.Trim()}, LDAP error {tls.ErrorCode})", e);
+            case DirectoryOperationException { Response: null } bind:
+                // a bind refused with a result code (not a credentials error): the library keeps only its text
+                return new ConnectorException(SystemId, ConnectorFailure.Denied, $"{what}: {server} refused the bind as {Settings.BindDn}: {bind.Message.Trim()}"
+                    + (Settings.UsesSsl || Settings.StartTls ? "" : " (a server that wants passwords only over TLS says so: use an ldaps:// url or start_tls: true)"), e);
+            case LdapException { ErrorCode: 13 or 8 } clear:
+                // confidentialityRequired / strongAuthRequired on the bind
+                return new ConnectorException(SystemId, ConnectorFailure.Denied,
+                    $"{what}: {server} accepts the bind only over TLS: use an ldaps:// url or start_tls: true ({clear.Message.Trim()}, LDAP error {clear.ErrorCode})", e);
             case LdapException ldap:
                 // 81 server down, 91 connect error, 85 timeout, 49 invalid credentials (libldap codes)
                 var kind = ldap.ErrorCode switch
