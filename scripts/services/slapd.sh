@@ -13,7 +13,8 @@
 # Suffix dc=example,dc=test with ou=people and ou=groups; rootdn cn=admin,dc=example,dc=test whose
 # password is generated on start and written to $DIR/password (mode 600). TLS uses the certificate
 # of scripts/services/tls.sh (trust $HANDOFF_TEST_ROOT/tls/ca.pem). Loads the ppolicy overlay (a
-# locked account cannot bind), and the core, cosine, inetorgperson and nis schemas.
+# locked account cannot bind) and the unique overlay for uid (a username is unique in the whole suffix,
+# as sAMAccountName is in an AD domain), and the core, cosine, inetorgperson and nis schemas.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=${HANDOFF_TEST_ROOT:-/tmp/handoff-test}
@@ -71,6 +72,7 @@ argsfile $DIR/slapd.args
 modulepath /usr/lib/ldap
 moduleload back_mdb
 moduleload ppolicy
+moduleload unique
 sizelimit unlimited
 TLSCACertificateFile $TLS/ca.pem
 TLSCertificateFile $TLS/server.pem
@@ -86,6 +88,8 @@ index objectClass eq
 index uid,cn,mail,employeeNumber,member eq
 overlay ppolicy
 ppolicy_default "cn=default,ou=policies,$BASE"
+overlay unique
+unique_uri ldap:///?uid?sub
 CONF
   if [ -n "${HANDOFF_SLAPD_SECURITY:-}" ]; then
     # a global directive: before the first `database` line

@@ -433,8 +433,11 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
         // create and reconciliation all name the entry alike
         // (slapd keeps a DN without escapes as it was sent, and AD spells it CN=<name>,<the container as
         // read once>: no need to ask unless the name needed escapes)
+        // (AD escapes more than RFC 4514 asks, e.g. a '#' inside a value: its spelling is taken on trust
+        // only for plain names)
         var escaped = plan.Dn.Contains('\\', StringComparison.Ordinal);
-        var spelled = escaped ? null : Ad ? parentAsStored is null ? null : $"{LdapText.SplitFirst(plan.Dn).Rdn},{parentAsStored}" : plan.Dn;
+        var rdn = LdapText.SplitFirst(plan.Dn).Rdn;
+        var spelled = escaped ? null : !Ad ? plan.Dn : parentAsStored is not null && IsPlain(LdapText.RdnValue(rdn)) ? $"{rdn},{parentAsStored}" : null;
         var created = spelled is null ? await ReadEntryAsync(plan.Dn, [UsernameAttribute, "userPrincipalName"], ct) : null;
         if (created is not null)
             return TargetOperationResult.Done(created.Dn, Outputs(created));
@@ -930,6 +933,10 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
                 return new ConnectorException(SystemId, ConnectorFailure.Unavailable, $"{what}: {server}: {e.Message}", e);
         }
     }
+
+    /// <summary>A name every server writes in a DN as it is: ASCII letters, digits, inner spaces, <c>.-_'</c>.</summary>
+    private static bool IsPlain(string value) => value.Length > 0 && value[0] != ' ' && value[^1] != ' '
+        && value.All(c => char.IsAsciiLetterOrDigit(c) || c is ' ' or '.' or '-' or '_' or '\'');
 
     /// <summary>Whether the server's port accepts a TCP connection (within a second).</summary>
     private bool Listening()
