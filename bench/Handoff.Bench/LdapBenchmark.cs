@@ -100,10 +100,10 @@ public static class LdapBenchmark
             .AppendLine(CultureInfo.InvariantCulture, $"| create | {Rate(rawAdd):N0}/s ({rawAdd.TotalSeconds:N1} s) | {Rate(add.Elapsed):N0}/s ({add.Elapsed.TotalSeconds:N1} s) | {rawAdd / add.Elapsed:N2} |")
             .AppendLine(CultureInfo.InvariantCulture, $"| modify one attribute | {Rate(rawModify):N0}/s ({rawModify.TotalSeconds:N1} s) | {Rate(modify.Elapsed):N0}/s ({modify.Elapsed.TotalSeconds:N1} s) | {rawModify / modify.Elapsed:N2} |")
             .AppendLine()
-            .AppendLine("A connector create is a search (its own earlier entry by anchor, the username's uniqueness) plus the add")
-            .AppendLine("(plus a read of the DN as the server spells it when the name needed escapes, and always in AD);")
+            .AppendLine("A connector create is one add (it searches for its own earlier entry by anchor, or the holder of the")
+            .AppendLine("username, only when the server refuses the add; it reads the DN back only when the name needed escapes);")
             .AppendLine("an update reads the attributes it changes (to report an unchanged entry as already applied), then modifies:")
-            .AppendLine("two requests where ldapadd and ldapmodify send one.")
+            .AppendLine("two requests where ldapmodify sends one.")
             .ToString();
         Console.WriteLine(report);
         Directory.CreateDirectory(results);

@@ -7,10 +7,14 @@
 #   HANDOFF_SLAPD_DIR         data folder (default $HANDOFF_TEST_ROOT/slapd): a second instance needs its own
 #   HANDOFF_SLAPD_PORT        LDAP + StartTLS port on 127.0.0.1 (default 3890)
 #   HANDOFF_SLAPD_LDAPS_PORT  LDAPS port (default: LDAP port + 1000)
+#   HANDOFF_SLAPD_TLS_DIR     ca.pem, server.pem, server.key to serve (default: scripts/services/tls.sh's)
+#   HANDOFF_SLAPD_SECURITY    a slapd.conf `security` line, e.g. "simple_bind=128": binds with a
+#                             password only over TLS (the tests that prove StartTLS encrypts)
 # Suffix dc=example,dc=test with ou=people and ou=groups; rootdn cn=admin,dc=example,dc=test whose
 # password is generated on start and written to $DIR/password (mode 600). TLS uses the certificate
 # of scripts/services/tls.sh (trust $HANDOFF_TEST_ROOT/tls/ca.pem). Loads the ppolicy overlay (a
-# locked account cannot bind), and the core, cosine, inetorgperson and nis schemas.
+# locked account cannot bind) and the unique overlay for uid (a username is unique in the whole suffix,
+# as sAMAccountName is in an AD domain), and the core, cosine, inetorgperson and nis schemas.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=${HANDOFF_TEST_ROOT:-/tmp/handoff-test}
@@ -34,8 +38,10 @@ stop_server() {
   fi
 }
 
+tls_dir() { if [ -n "${HANDOFF_SLAPD_TLS_DIR:-}" ]; then echo "$HANDOFF_SLAPD_TLS_DIR"; else "$HERE/tls.sh"; fi; }
+
 run_server() {
-  TLS=$("$HERE/tls.sh")
+  TLS=$(tls_dir)
   slaptest -Q -u -f "$DIR/slapd.conf" >/dev/null 2>&1 || { slaptest -u -f "$DIR/slapd.conf" >&2; exit 1; }
   # no -u/-g: runs as the caller; -h restricts the listeners to loopback
   slapd -h "$URI ldaps://127.0.0.1:$LDAPS_PORT/" -f "$DIR/slapd.conf"
@@ -52,7 +58,7 @@ start)
   stop_server
   rm -rf "$DIR"
   mkdir -p "$DIR/db"
-  TLS=$("$HERE/tls.sh")
+  TLS=$(tls_dir)
   PASSWORD=$(openssl rand -hex 16)
   umask 077
   printf '%s' "$PASSWORD" >"$DIR/password"
@@ -66,6 +72,7 @@ argsfile $DIR/slapd.args
 modulepath /usr/lib/ldap
 moduleload back_mdb
 moduleload ppolicy
+moduleload unique
 sizelimit unlimited
 TLSCACertificateFile $TLS/ca.pem
 TLSCertificateFile $TLS/server.pem
@@ -81,9 +88,17 @@ index objectClass eq
 index uid,cn,mail,employeeNumber,member eq
 overlay ppolicy
 ppolicy_default "cn=default,ou=policies,$BASE"
+overlay unique
+unique_uri ldap:///?uid?sub
 CONF
+  if [ -n "${HANDOFF_SLAPD_SECURITY:-}" ]; then
+    # a global directive: before the first `database` line
+    sed -i "s/^database mdb/security ${HANDOFF_SLAPD_SECURITY}\ndatabase mdb/" "$DIR/slapd.conf"
+  fi
   run_server
-  ldapadd -x -H "$URI" -D "$ROOTDN" -y "$DIR/password" >/dev/null <<LDIF
+  ZZ=()
+  [ -n "${HANDOFF_SLAPD_SECURITY:-}" ] && ZZ=(-ZZ)
+  LDAPTLS_CACERT=$TLS/ca.pem ldapadd -x "${ZZ[@]}" -H "$URI" -D "$ROOTDN" -y "$DIR/password" >/dev/null <<LDIF
 dn: $BASE
 objectClass: dcObject
 objectClass: organization

@@ -9,10 +9,11 @@ using SmtpServer.Storage;
 
 // A real SMTP server for the mail connector's tests, started by them as a separate process on loopback:
 //
-//   Handoff.TestSmtpServer --port N --dir FOLDER [--cert FILE.pfx] [--fail-first N] [--reject-domain DOMAIN]
+//   Handoff.TestSmtpServer --port N --dir FOLDER [--cert FILE.pfx [--implicit-tls]] [--fail-first N] [--reject-domain DOMAIN]
 //
 // --cert        offer STARTTLS with this certificate (PKCS#12 without a password; the tests make a
 //               self-signed one at test time); without it the server has no TLS at all
+// --implicit-tls  TLS from the first byte instead (SMTPS, as on port 465): no plain-text greeting
 // --fail-first  answer 451 (transient) to the first N messages, then accept
 // --reject-domain  refuse recipients in this domain with 550 (permanent)
 //
@@ -23,8 +24,10 @@ Directory.CreateDirectory(options.Folder);
 
 var endpoint = new EndpointDefinitionBuilder()
     .Endpoint(new IPEndPoint(IPAddress.Loopback, options.Port))
-    .IsSecure(false)
+    .IsSecure(options.ImplicitTls)
     .SessionTimeout(TimeSpan.FromSeconds(30));
+if (options.ImplicitTls && options.Certificate is null)
+    throw new ArgumentException("--implicit-tls needs --cert");
 if (options.Certificate is { } pfx)
     endpoint.Certificate(X509CertificateLoader.LoadPkcs12FromFile(pfx, null));
 
@@ -58,7 +61,7 @@ catch (OperationCanceledException)
 {
 }
 
-internal sealed record Arguments(int Port, string Folder, string? Certificate, int FailFirst, string? RejectDomain)
+internal sealed record Arguments(int Port, string Folder, string? Certificate, int FailFirst, string? RejectDomain, bool ImplicitTls)
 {
     public static Arguments Parse(string[] args)
     {
@@ -70,7 +73,7 @@ internal sealed record Arguments(int Port, string Folder, string? Certificate, i
         var port = int.Parse(Value("--port") ?? throw new ArgumentException("--port is required"), CultureInfo.InvariantCulture);
         var folder = Value("--dir") ?? throw new ArgumentException("--dir is required");
         var failFirst = Value("--fail-first") is { } n ? int.Parse(n, CultureInfo.InvariantCulture) : 0;
-        return new Arguments(port, folder, Value("--cert"), failFirst, Value("--reject-domain"));
+        return new Arguments(port, folder, Value("--cert"), failFirst, Value("--reject-domain"), args.Contains("--implicit-tls"));
     }
 }
 

@@ -77,7 +77,16 @@ internal sealed class LdapConnectionPool(LdapSettings settings, string systemId)
             if (settings.UsesSsl)
                 connection.SessionOptions.SecureSocketLayer = true;
             if (settings.StartTls)
+            {
+                // On Linux the library gives libldap the server's address only when it first connects
+                // (in Bind or SendRequest); a StartTLS before that goes to libldap's default,
+                // ldap://localhost:389 — another server, or none. An anonymous bind first makes
+                // the connection to this server; the StartTLS upgrades it, and the real bind below
+                // travels encrypted (a failed certificate check throws here, before any password is sent).
+                if (!OperatingSystem.IsWindows())
+                    connection.Bind();
                 connection.SessionOptions.StartTransportLayerSecurity(null);
+            }
             if (settings.BindDn is { } bindDn)
                 connection.Bind(new NetworkCredential(bindDn, password));
             else

@@ -36,8 +36,9 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
     private readonly LdapConnectionPool _pool;
     private readonly AccountDialect _twin;
 
-    /// <summary>Containers seen to exist (a deleted OU makes the add fail with NotFound, which says so).</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _containers = new();
+    /// <summary>Containers seen to exist, with their DN as the server spells it (a deleted OU makes the
+    /// add fail with NotFound, which says so).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _containers = new();
 
     public LdapConnector(string systemId, LdapSettings settings)
     {
@@ -380,15 +381,6 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
         var plan = PlanCreate(op, problems);
         if (plan is null)
             throw new ConnectorException(SystemId, ConnectorFailure.SchemaViolation, string.Join("; ", problems));
-        // one search for both: our own earlier entry (the anchor) and someone else's username
-        var filter = op.Anchor is { } anchor
-            ? $"(&{AccountFilter}(|{LdapText.Equal(AnchorAttribute, anchor)}{LdapText.Equal(UsernameAttribute, plan.Username)}))"
-            : $"(&{AccountFilter}{LdapText.Equal(UsernameAttribute, plan.Username)})";
-        var found = await SearchAsync(Settings.BaseDn, filter, SearchScope.Subtree, [UsernameAttribute, "userPrincipalName", AnchorAttribute], ct, sizeLimit: 2);
-        if (op.Anchor is not null && await MineAsync(op.Anchor, plan.Username, found, ct) is { } mine)
-            return new TargetOperationResult(mine.Dn, true, Outputs(mine));
-        if (found.FirstOrDefault() is { } holder)
-            throw new ConnectorException(SystemId, ConnectorFailure.Conflict, $"{UsernameAttribute} \"{plan.Username}\" is already taken by {holder.Dn}");
         if (plan.Manager is { } manager)
             plan.Attributes["manager"] = [await ResolveManagerAsync(manager, ct)];
         if (Ad)
@@ -403,7 +395,7 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
             plan.Attributes["userPassword"] = [Ssha(pw)];
         }
 
-        await EnsureContainerAsync(plan.Parent, ct);
+        var parentAsStored = await EnsureContainerAsync(plan.Parent, ct);
         var add = new AddRequest(plan.Dn);
         foreach (var (name, values) in plan.Attributes)
             add.Attributes.Add(new DirectoryAttribute(name, [.. values.Cast<object>()]));
@@ -413,12 +405,24 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
         {
             await CallAsync($"add {plan.Dn}", c => LdapConnectionPool.SendAsync(c, add), ct);
         }
-        catch (ConnectorException e) when (e.Failure == ConnectorFailure.Conflict && op.Anchor is { } a)
+        catch (ConnectorException e) when (e.Failure == ConnectorFailure.Conflict)
         {
-            // lost a race with our own retry (or another worker): the winner's entry is ours if it has the anchor
-            if (await FindByAnchorAsync(a, ct) is { } winner)
-                return new TargetOperationResult(winner.Dn, true, Outputs(winner));
-            throw new ConnectorException(SystemId, ConnectorFailure.Conflict, $"{plan.Dn} already exists and belongs to someone else (its {AnchorAttribute} is not {a}): {e.Message}", e);
+            // Add first, look only when the server says no: most creates are new people, and one
+            // request instead of two is what lets the connector keep up with ldapadd. The server
+            // refuses a DN that exists (entryAlreadyExists) and, in AD, a sAMAccountName taken anywhere
+            // in the domain; then one search for both: our own earlier entry (the anchor: a retry
+            // after a crash, or a race with another worker) and someone else's username.
+            var filter = op.Anchor is { } anchor
+                ? $"(&{AccountFilter}(|{LdapText.Equal(AnchorAttribute, anchor)}{LdapText.Equal(UsernameAttribute, plan.Username)}))"
+                : $"(&{AccountFilter}{LdapText.Equal(UsernameAttribute, plan.Username)})";
+            var found = await SearchAsync(Settings.BaseDn, filter, SearchScope.Subtree, [UsernameAttribute, "userPrincipalName", AnchorAttribute], ct, sizeLimit: 2);
+            if (op.Anchor is not null && await MineAsync(op.Anchor, plan.Username, found, ct) is { } mine)
+                return new TargetOperationResult(mine.Dn, true, Outputs(mine));
+            if (found.FirstOrDefault() is { } holder)
+                throw new ConnectorException(SystemId, ConnectorFailure.Conflict, $"{UsernameAttribute} \"{plan.Username}\" is already taken by {holder.Dn}", e);
+            throw new ConnectorException(SystemId, ConnectorFailure.Conflict, op.Anchor is { } a
+                ? $"{plan.Dn} already exists and belongs to someone else (its {AnchorAttribute} is not {a}): {e.Message}"
+                : $"{plan.Dn} already exists: {e.Message}", e);
         }
         if (Ad && plan.Enabled && plan.Password is null)
             await SetEnabledAsync(plan.Dn, true, ct);
@@ -427,10 +431,20 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
         // the DN as the server spells it (AD upper-cases attribute names, slapd re-escapes values as
         // \XX): the same string a later anchor lookup or a read returns, so the link row, a retried
         // create and reconciliation all name the entry alike
-        // (slapd keeps a DN without escapes as it was sent: no need to ask)
-        var created = Ad || plan.Dn.Contains('\\', StringComparison.Ordinal) ? await ReadEntryAsync(plan.Dn, [UsernameAttribute, "userPrincipalName"], ct) : null;
-        return TargetOperationResult.Done(created?.Dn ?? plan.Dn, created is not null ? Outputs(created)
-            : new Dictionary<string, object?> { ["native_id"] = plan.Dn, [AccountAttributes.Username] = plan.Username });
+        // (slapd keeps a DN without escapes as it was sent, and AD spells it CN=<name>,<the container as
+        // read once>: no need to ask unless the name needed escapes)
+        // (AD escapes more than RFC 4514 asks, e.g. a '#' inside a value: its spelling is taken on trust
+        // only for plain names)
+        var escaped = plan.Dn.Contains('\\', StringComparison.Ordinal);
+        var rdn = LdapText.SplitFirst(plan.Dn).Rdn;
+        var spelled = escaped ? null : !Ad ? plan.Dn : parentAsStored is not null && IsPlain(LdapText.RdnValue(rdn)) ? $"{rdn},{parentAsStored}" : null;
+        var created = spelled is null ? await ReadEntryAsync(plan.Dn, [UsernameAttribute, "userPrincipalName"], ct) : null;
+        if (created is not null)
+            return TargetOperationResult.Done(created.Dn, Outputs(created));
+        var outputs = new Dictionary<string, object?> { ["native_id"] = spelled ?? plan.Dn, [AccountAttributes.Username] = plan.Username };
+        if (plan.Attributes.TryGetValue("userPrincipalName", out var upn) && upn.Count == 1)
+            outputs["user_principal_name"] = upn[0];
+        return TargetOperationResult.Done(spelled ?? plan.Dn, outputs);
     }
 
     private async Task<TargetOperationResult> UpdateAsync(string dn, TargetOperation op, CancellationToken ct)
@@ -782,16 +796,16 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
         return found?.Dn ?? throw new ConnectorException(SystemId, ConnectorFailure.NotFound, $"manager \"{manager}\" has no account in {SystemId} (looked up by {AnchorAttribute} and {UsernameAttribute})");
     }
 
-    /// <summary>Creates the OUs missing on the way down to <paramref name="dn"/> (under the base DN).</summary>
-    private async Task EnsureContainerAsync(string dn, CancellationToken ct)
+    /// <summary>Creates the OUs missing on the way down to <paramref name="dn"/> (under the base DN);
+    /// returns the container's DN as the server spells it (null for the base DN, which is not read).</summary>
+    private async Task<string?> EnsureContainerAsync(string dn, CancellationToken ct)
     {
-        if (Normalize(dn) == Normalize(Settings.BaseDn) || _containers.ContainsKey(Normalize(dn)))
-            return;
-        if (await ReadEntryAsync(dn, ["1.1"], ct) is not null)
-        {
-            _containers[Normalize(dn)] = true;
-            return;
-        }
+        if (Normalize(dn) == Normalize(Settings.BaseDn))
+            return null;
+        if (_containers.TryGetValue(Normalize(dn), out var known))
+            return known;
+        if (await ReadEntryAsync(dn, ["1.1"], ct) is { } existing)
+            return _containers[Normalize(dn)] = existing.Dn;
         if (!Settings.CreateContainers)
             throw new ConnectorException(SystemId, ConnectorFailure.NotFound, $"container {dn} does not exist (create_containers is off)");
         var (rdn, parent) = LdapText.SplitFirst(dn);
@@ -814,6 +828,8 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
         {
             // created meanwhile by another worker
         }
+        // read back once: AD spells attribute names in capitals (OU=), whatever the settings say
+        return (await ReadEntryAsync(dn, ["1.1"], ct)) is { } created ? _containers[Normalize(dn)] = created.Dn : null;
     }
 
     private async Task<LdapEntry> RootDseAsync(CancellationToken ct) =>
@@ -881,6 +897,21 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
                     _ => ConnectorFailure.SchemaViolation,
                 };
                 return new ConnectorException(SystemId, failure, $"{what} refused by {server}: {detail}", e);
+            case LdapException { ErrorCode: 81 or 91 } tls when (Settings.UsesSsl || Settings.StartTls) && Listening():
+                // libldap says "server unavailable" (LDAPS) or "cannot connect" (StartTLS) for a
+                // certificate it does not accept, too; the port answering TCP tells the two apart.
+                return new ConnectorException(SystemId, ConnectorFailure.Denied,
+                    $"{what}: the TLS handshake with {server} failed{(Settings.StartTls ? " (StartTLS)" : "")}: its certificate is not signed by a CA this " +
+                    $"machine trusts (set LDAPTLS_CACERT to the CA's PEM file before Handoff starts; LDAPTLS_CACERT is {Environment.GetEnvironmentVariable("LDAPTLS_CACERT") ?? "not set"}) " +
+                    $"or is not issued for the name \"{Settings.Url.Host}\" ({tls.Message.Trim()}, LDAP error {tls.ErrorCode})", e);
+            case DirectoryOperationException { Response: null } bind:
+                // a bind refused with a result code (not a credentials error): the library keeps only its text
+                return new ConnectorException(SystemId, ConnectorFailure.Denied, $"{what}: {server} refused the bind as {Settings.BindDn}: {bind.Message.Trim()}"
+                    + (Settings.UsesSsl || Settings.StartTls ? "" : " (a server that wants passwords only over TLS says so: use an ldaps:// url or start_tls: true)"), e);
+            case LdapException { ErrorCode: 13 or 8 } clear:
+                // confidentialityRequired / strongAuthRequired on the bind
+                return new ConnectorException(SystemId, ConnectorFailure.Denied,
+                    $"{what}: {server} accepts the bind only over TLS: use an ldaps:// url or start_tls: true ({clear.Message.Trim()}, LDAP error {clear.ErrorCode})", e);
             case LdapException ldap:
                 // 81 server down, 91 connect error, 85 timeout, 49 invalid credentials (libldap codes)
                 var kind = ldap.ErrorCode switch
@@ -900,6 +931,24 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
                 return new ConnectorException(SystemId, ConnectorFailure.Timeout, $"{what}: {server} did not answer within {Settings.Timeout.TotalSeconds:0} s", e);
             default:
                 return new ConnectorException(SystemId, ConnectorFailure.Unavailable, $"{what}: {server}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>A name every server writes in a DN as it is: ASCII letters, digits, inner spaces, <c>.-_'</c>.</summary>
+    private static bool IsPlain(string value) => value.Length > 0 && value[0] != ' ' && value[^1] != ' '
+        && value.All(c => char.IsAsciiLetterOrDigit(c) || c is ' ' or '.' or '-' or '_' or '\'');
+
+    /// <summary>Whether the server's port accepts a TCP connection (within a second).</summary>
+    private bool Listening()
+    {
+        try
+        {
+            using var tcp = new System.Net.Sockets.TcpClient();
+            return tcp.ConnectAsync(Settings.Url.Host, Settings.Port).Wait(TimeSpan.FromSeconds(1)) && tcp.Connected;
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or AggregateException)
+        {
+            return false;
         }
     }
 

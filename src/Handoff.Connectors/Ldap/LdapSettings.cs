@@ -74,10 +74,6 @@ public sealed record LdapSettings(
         var startTls = Flag("start_tls", false);
         if (startTls && uri.Scheme == "ldaps")
             throw new InvalidOperationException($"system {system.Id}: start_tls is for ldap:// addresses; ldaps:// is already encrypted");
-        // Measured against slapd: on Linux, System.DirectoryServices.Protocols' StartTLS fails the
-        // certificate check that ldapsearch -ZZ passes with the same CA, and binds fail after it.
-        if (startTls && !OperatingSystem.IsWindows())
-            throw new InvalidOperationException($"system {system.Id}: start_tls does not work with .NET's LDAP client on Linux; use an ldaps:// url (port 636) instead");
         return new LdapSettings(dialect, uri, Need("base_dn"), system.Setting("bind_dn"), system.Setting("password_env"),
             system.Setting("people_ou") ?? "ou=People", system.Setting("group_ou") ?? "ou=Groups", startTls,
             system.Setting("upn_suffix"), system.Setting("ou_by"), Number("page_size", 500), Number("max_concurrency", 4),

@@ -16,7 +16,7 @@ namespace Handoff.Connectors.Mail;
 
 /// <summary>
 /// Sends the <c>mail.send</c> step's mails through an SMTP relay (MailKit), STARTTLS required unless the
-/// system says otherwise. A mail is either given whole by the step (<c>subject</c>, <c>body</c>) or made
+/// system says otherwise, or TLS from the first byte on port 465 (<c>tls: implicit</c>). A mail is either given whole by the step (<c>subject</c>, <c>body</c>) or made
 /// from a template file in the system's <c>templates</c> folder (<see cref="MailTemplate"/>), rendered
 /// with the step's inputs and its <c>values</c> map.
 /// </summary>
@@ -51,7 +51,7 @@ public sealed class SmtpConnector : ITargetConnector, IOperationValidator
 
     public string SystemId { get; }
 
-    private string Server => $"smtp://{_settings.Host}:{_settings.Port}";
+    private string Server => $"{(_settings.ImplicitTls ? "smtps" : "smtp")}://{_settings.Host}:{_settings.Port}";
 
     public async Task<ConnectionCheck> TestAsync(CancellationToken ct)
     {
@@ -59,7 +59,7 @@ public sealed class SmtpConnector : ITargetConnector, IOperationValidator
         try
         {
             using var client = await ConnectAsync(ct);
-            var tls = client.IsSecure ? "STARTTLS" : "no TLS";
+            var tls = !client.IsSecure ? "no TLS" : _settings.ImplicitTls ? "implicit TLS" : "STARTTLS";
             await client.DisconnectAsync(quit: true, ct);
             return new ConnectionCheck(true, $"{Server} answered EHLO ({tls}{(_settings.Username is null ? "" : ", authenticated")})", watch.Elapsed);
         }
@@ -230,14 +230,19 @@ public sealed class SmtpConnector : ITargetConnector, IOperationValidator
 
     private async Task<SmtpClient> ConnectAsync(CancellationToken ct)
     {
+        var sawCertificate = false;
         var client = new SmtpClient
         {
             Timeout = (int)_settings.Timeout.TotalMilliseconds,
-            ServerCertificateValidationCallback = ValidateCertificate,
+            ServerCertificateValidationCallback = (sender, certificate, chain, errors) =>
+            {
+                sawCertificate = true;
+                return ValidateCertificate(sender, certificate, chain, errors);
+            },
         };
         try
         {
-            await client.ConnectAsync(_settings.Host, _settings.Port, _settings.StartTls, ct);
+            await client.ConnectAsync(_settings.Host, _settings.Port, _settings.Security, ct);
             if (_settings.Username is { } user)
             {
                 var password = Environment.GetEnvironmentVariable(_settings.PasswordEnv!)
@@ -245,6 +250,13 @@ public sealed class SmtpConnector : ITargetConnector, IOperationValidator
                 await client.AuthenticateAsync(user, password, ct);
             }
             return client;
+        }
+        catch (SslHandshakeException e) when (_settings.ImplicitTls && !sawCertificate)
+        {
+            // no certificate came back at all: the port speaks plain SMTP (a submission port), not SMTPS
+            client.Dispose();
+            throw new ConnectorException(SystemId, ConnectorFailure.Denied,
+                $"{Server}: connecting: config.tls is implicit, but the server did not start TLS on connect (a STARTTLS port such as 587? then use tls: starttls); nothing was sent: {FirstLine(e.Message)}", e);
         }
         catch (Exception e) when (e is not ConnectorException && (e is not OperationCanceledException || !ct.IsCancellationRequested))
         {
@@ -289,7 +301,7 @@ public sealed class SmtpConnector : ITargetConnector, IOperationValidator
                 new ConnectorException(SystemId, ConnectorFailure.SchemaViolation, $"{where}: sender {c.Mailbox?.Address} refused ({(int)c.StatusCode}): {c.Message.Trim()}", e),
             SmtpCommandException c =>
                 new ConnectorException(SystemId, ConnectorFailure.Denied, $"{where}: the server answered {(int)c.StatusCode}: {c.Message.Trim()}", e),
-            NotSupportedException when _settings.StartTls == SecureSocketOptions.StartTls =>
+            NotSupportedException when _settings.Security == SecureSocketOptions.StartTls =>
                 new ConnectorException(SystemId, ConnectorFailure.Denied,
                     $"{where}: the server does not offer STARTTLS, and config.starttls is required, so nothing is sent in clear (set starttls: when_available or none only for a relay you trust)", e),
             SslHandshakeException =>

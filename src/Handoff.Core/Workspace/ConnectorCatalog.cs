@@ -45,7 +45,7 @@ public static class ConnectorCatalog
         // starttls: required (default), when_available or none; username + password_env: SMTP AUTH;
         // templates: mail template folder (relative to the workspace); ca_file: a PEM CA to trust besides
         // the machine's store; timeout_seconds (default 30).
-        new("smtp", false, [], ["host", "port", "from", "starttls", "username", "password_env", "templates", "ca_file", "timeout_seconds", .. TargetKeys]),
+        new("smtp", false, [], ["host", "port", "from", "starttls", "tls", "security", "username", "password_env", "templates", "ca_file", "timeout_seconds", .. TargetKeys]),
         // kind: active-directory, openldap, scim-app, ticketing or mail (the real system it stands in for).
         // groups: comma-separated groups that exist from the start; groups_must_exist: true refuses others
         // (default: created on first use).

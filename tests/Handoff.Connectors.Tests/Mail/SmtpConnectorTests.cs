@@ -71,6 +71,68 @@ public sealed class SmtpConnectorTests
         Assert.NotEqual(SmtpConnector.MessageIdFor("run43/welcome", MailboxAddress.Parse("it@acme.example")), message.MessageId);
     }
 
+    [Theory]
+    [InlineData("tls", "implicit")]
+    [InlineData("security", "ssl_on_connect")]
+    public async Task A_mail_goes_over_implicit_tls_to_a_server_that_speaks_tls_from_the_first_byte(string key, string value)
+    {
+        // the server has no plain-text greeting at all: a mail that arrives went through TLS
+        using var server = await SmtpTestServer.StartAsync(Certificate.Value, implicitTls: true);
+        var connector = Connector(server.Port, new(TrustTestCa) { [key] = value });
+
+        var check = await connector.TestAsync(default);
+        Assert.True(check.Ok, check.Message);
+        Assert.Contains("implicit TLS", check.Message);
+        Assert.Contains($"smtps://127.0.0.1:{server.Port}", check.Message);
+
+        var result = await connector.ApplyAsync(Mail("zoe@acme.example", "Over SMTPS", "Encrypted from the first byte", key: "run7/smtps"), default);
+        var message = Assert.Single(server.Messages());
+        Assert.Equal("Over SMTPS", message.Subject);
+        Assert.Equal(message.MessageId, result.NativeId);
+
+        // the same server's certificate without the CA to trust it is refused, and nothing more arrives
+        var untrusted = await Assert.ThrowsAsync<ConnectorException>(() => Connector(server.Port, new() { [key] = value }).ApplyAsync(Mail("zoe@acme.example"), default));
+        Assert.Equal(ConnectorFailure.Denied, untrusted.Failure);
+        Assert.Contains($"smtps://127.0.0.1:{server.Port}", untrusted.Message);
+        Assert.Contains("not trusted", untrusted.Message);
+        Assert.Single(server.Messages());
+    }
+
+    [Fact]
+    public async Task Implicit_tls_against_a_starttls_port_is_refused_naming_the_server_and_the_setting()
+    {
+        using var server = await SmtpTestServer.StartAsync(Certificate.Value);
+
+        var e = await Assert.ThrowsAsync<ConnectorException>(() => Connector(server.Port, new(TrustTestCa) { ["tls"] = "implicit" }).ApplyAsync(Mail("zoe@acme.example"), default));
+        Assert.Equal(ConnectorFailure.Denied, e.Failure);
+        Assert.False(e.IsTransient);
+        Assert.Contains($"smtps://127.0.0.1:{server.Port}", e.Message);
+        Assert.Contains("did not start TLS on connect", e.Message);
+        Assert.Contains("tls: starttls", e.Message);
+        Assert.Empty(server.Messages());
+    }
+
+    [Fact]
+    public void Implicit_tls_defaults_to_port_465_and_contradictions_are_named()
+    {
+        SmtpSettings Read(Dictionary<string, string> config) => SmtpSettings.Read(new SystemDefinition("mail", "Mail relay", SystemKind.Mail, "smtp", SystemOwner.It,
+            new Dictionary<string, string>(config) { ["host"] = "mail.acme.example", ["from"] = "it@acme.example" }));
+        Assert.Equal(465, Read(new() { ["tls"] = "implicit" }).Port);
+        Assert.Equal(465, Read(new() { ["security"] = "ssl_on_connect" }).Port);
+        Assert.True(Read(new() { ["tls"] = "implicit" }).ImplicitTls);
+        Assert.Equal(587, Read([]).Port);
+        Assert.False(Read([]).ImplicitTls);
+        Assert.Equal(2465, Read(new() { ["tls"] = "implicit", ["port"] = "2465" }).Port);
+
+        var both = Assert.Throws<ConnectorException>(() => Read(new() { ["tls"] = "implicit", ["starttls"] = "required" }));
+        Assert.Contains("config.starttls \"required\" does not apply to implicit TLS", both.Message);
+        var clash = Assert.Throws<ConnectorException>(() => Read(new() { ["tls"] = "implicit", ["security"] = "starttls" }));
+        Assert.Contains("contradict each other", clash.Message);
+        var typo = Assert.Throws<ConnectorException>(() => Read(new() { ["tls"] = "ssl" }));
+        Assert.StartsWith("mail: ", typo.Message);
+        Assert.Contains("config.tls \"ssl\"", typo.Message);
+    }
+
     [Fact]
     public async Task A_template_from_the_workspace_is_rendered_with_the_steps_inputs_and_values()
     {

@@ -9,13 +9,15 @@ namespace Handoff.Connectors.Tests.Mail;
 
 /// <summary>
 /// The Handoff.TestSmtpServer tool (a real SMTP server built on the SmtpServer library) started as a
-/// separate process on 127.0.0.1, on a port of this suite's private range 5220-5239. Messages it
-/// accepted are read back from its folder as .eml files.
+/// separate process on 127.0.0.1, on a port of this suite's private range 5220-5239 (or
+/// HANDOFF_TEST_SMTP_PORTS, e.g. <c>2600-2620</c>, when several checkouts test on one machine). Messages
+/// it accepted are read back from its folder as .eml files.
 /// </summary>
 public sealed class SmtpTestServer : IDisposable
 {
-    private const int FirstPort = 5220;
-    private const int LastPort = 5239;
+    private static readonly (int First, int Last) Range = PortRange();
+    private static readonly int FirstPort = Range.First;
+    private static readonly int LastPort = Range.Last;
     private static int _nextPort = FirstPort - 1;
 
     private readonly Process _process;
@@ -34,7 +36,8 @@ public sealed class SmtpTestServer : IDisposable
     /// <param name="certificate">offer STARTTLS with it; null: a server without TLS</param>
     /// <param name="failFirst">answer 451 to this many messages first</param>
     /// <param name="rejectDomain">answer 550 to recipients in this domain</param>
-    public static async Task<SmtpTestServer> StartAsync(TestCertificate? certificate = null, int failFirst = 0, string? rejectDomain = null)
+    /// <param name="implicitTls">TLS from the first byte with <paramref name="certificate"/> (SMTPS, as on port 465) instead of STARTTLS</param>
+    public static async Task<SmtpTestServer> StartAsync(TestCertificate? certificate = null, int failFirst = 0, string? rejectDomain = null, bool implicitTls = false)
     {
         var folder = Path.Combine(Path.GetTempPath(), "handoff-smtp-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
@@ -53,6 +56,8 @@ public sealed class SmtpTestServer : IDisposable
         {
             start.ArgumentList.Add("--cert");
             start.ArgumentList.Add(certificate.PfxFile);
+            if (implicitTls)
+                start.ArgumentList.Add("--implicit-tls");
         }
         if (failFirst > 0)
         {
@@ -157,6 +162,18 @@ public sealed class SmtpTestServer : IDisposable
                 await Task.Delay(100);
             }
         }
+    }
+
+    private static (int First, int Last) PortRange()
+    {
+        var text = Environment.GetEnvironmentVariable("HANDOFF_TEST_SMTP_PORTS");
+        if (string.IsNullOrEmpty(text))
+            return (5220, 5239);
+        var parts = text.Split('-');
+        return parts.Length == 2 && int.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out var first)
+            && int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var last) && first > 0 && last >= first && last < 65536
+            ? (first, last)
+            : throw new InvalidOperationException($"HANDOFF_TEST_SMTP_PORTS \"{text}\" is not a port range such as 2600-2620");
     }
 
     /// <summary>A port in the range where nothing listens (a relay that is down).</summary>

@@ -162,6 +162,22 @@ public abstract class DirectoryScenarios(TestDirectory directory)
     }
 
     [Fact]
+    public async Task A_username_taken_in_another_container_is_refused_by_the_server_and_named_as_taken()
+    {
+        // the create adds first; the server refuses the second uid / sAMAccountName (slapd's unique
+        // overlay, AD itself) although the DN differs, and only then does the connector look the holder up
+        using var ldap = Directory.Connector(TestDirectory.Unique("uniq2"));
+        var user = TestDirectory.Unique("jo.c");
+        var first = await ldap.ApplyAsync(Ops.Create(TestDirectory.Unique("E"), Ops.Person(user, "John", "Carter")), default);
+        var elsewhere = Ops.Person(user, "Jane", "Carter");
+        elsewhere[AccountAttributes.Container] = $"ou=Elsewhere,{ldap.Settings.PeopleOu}";
+        var e = await Assert.ThrowsAsync<ConnectorException>(() => ldap.ApplyAsync(Ops.Create(TestDirectory.Unique("E"), elsewhere), default));
+        Assert.Equal(ConnectorFailure.Conflict, e.Failure);
+        Assert.Contains($"\"{user}\" is already taken by {first.NativeId}", e.Message, StringComparison.Ordinal);
+        Assert.Single(Directory.Find($"({ldap.UsernameAttribute}={user})"));
+    }
+
+    [Fact]
     public async Task An_unknown_attribute_is_a_schema_violation_and_a_missing_entry_not_found()
     {
         using var ldap = Directory.Connector(TestDirectory.Unique("err"));

@@ -52,12 +52,6 @@ public sealed class ServerTests
         }
     }
 
-    [Fact]
-    public void StartTls_is_refused_on_linux_with_a_pointer_to_ldaps()
-    {
-        var e = Assert.Throws<InvalidOperationException>(() => TestDirectory.OpenLdap.Connector("starttls", new() { ["start_tls"] = "true" }));
-        Assert.Contains("use an ldaps:// url", e.Message, StringComparison.Ordinal);
-    }
 
     [Fact]
     public async Task A_closed_port_is_a_transient_unavailable_error()
