@@ -11,7 +11,8 @@ public static class ConnectorCatalog
 
     // reconcile: cron of the scheduled reconciliation (e.g. "0 2 * * *"), reconcile_time_zone its zone
     // (default UTC); anchor_field: the canonical field written as the account's anchor (default employee_id).
-    private static readonly string[] TargetKeys = ["threshold_count", "threshold_share", "threshold_window", "max_concurrency", "reconcile", "reconcile_time_zone", "anchor_field"];
+    private static readonly string[] TargetKeys = ["threshold_count", "threshold_share", "threshold_window", "max_concurrency", "reconcile", "reconcile_time_zone", "anchor_field",
+        "reconcile_groups", "reconcile_groups_managed", "reconcile_groups_strength"];
 
     public static IReadOnlyList<ConnectorType> Types { get; } =
     [

@@ -63,7 +63,16 @@ public sealed class Reconciler(
         var connector = connectorsFor(workspace).Find(systemId) ?? throw new ReconcileException($"no connector is configured for {systemId}");
         var reportId = Guid.NewGuid();
         var started = clock.GetUtcNow();
-        var plan = ReconcilePlan.For(workspace.Dictionary, systemId, system.Setting("anchor_field") ?? "employee_id");
+        GroupRule? groups;
+        try
+        {
+            groups = GroupRule.For(system);
+        }
+        catch (Exception e) when (e is InvalidOperationException or Core.Templates.TemplateSyntaxException)
+        {
+            throw new ReconcileException(e.Message);
+        }
+        var plan = ReconcilePlan.For(workspace.Dictionary, systemId, system.Setting("anchor_field") ?? "employee_id", groups);
         var classifier = new AccountClassifier(plan);
         var protection = new FieldProtection(workspace.Dictionary, keys);
 
@@ -151,7 +160,7 @@ public sealed class Reconciler(
         var system = run.System;
         var now = clock.GetUtcNow();
         var protection = new FieldProtection(run.Workspace.Dictionary, keys);
-        var repairs = run.Error is null ? run.Items.Where(i => i is { Class: AccountClass.Drifted, PersonId: not null } && i.Repairs.Any()).ToList() : [];
+        var repairs = run.Error is null ? run.Items.Where(i => i is { Class: AccountClass.Drifted, PersonId: not null } && i.NeedsRepair).ToList() : [];
         await using var db = database.CreateContext();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var drafts = new List<AuditDraft>();
@@ -241,14 +250,12 @@ public sealed class Reconciler(
                 PersonId = item.PersonId,
                 Username = item.Username,
                 MatchedBy = item.MatchedBy,
-                DriftJson = JsonDefaults.Serialize(item.Drift.Select(d => new
-                {
-                    field = d.Field,
-                    native = d.Native,
-                    expected = protection.IsSensitive(d.Field) ? Redacted(d.Expected) : d.Expected,
-                    actual = protection.IsSensitive(d.Field) ? Redacted(d.Actual) : d.Actual,
-                    strength = Strength(d.Strength),
-                })),
+                DriftJson = JsonDefaults.Serialize(item.Drift.Select(d => new DriftEntry(d.Field, d.Native,
+                    protection.IsSensitive(d.Field) ? Redacted(d.Expected) : d.Expected,
+                    protection.IsSensitive(d.Field) ? Redacted(d.Actual) : d.Actual,
+                    Strength(d.Strength)))
+                    .Concat((item.Groups ?? []).Select(g => new DriftEntry(GroupField, g.Group, g.Missing ? Member : null, g.Missing ? null : Member,
+                        item.GroupsEnforced ? "enforce" : "report")))),
                 Reason = item.Reason,
                 Repair = outcome.Status ?? (relinked ? RepairStatus.Relinked : null),
                 RepairError = outcome.Error,
@@ -256,7 +263,8 @@ public sealed class Reconciler(
             if (outcome.Status == RepairStatus.Held)
             {
                 drafts.Add(new AuditDraft(run.AuditActor, "reconcile.repair_held", "person", item.PersonId.ToString()!,
-                    [.. item.Repairs.Select(d => new AuditFieldChange(d.Native, null, null))], system.Id, run.Correlation, now));
+                    [.. item.Repairs.Select(d => new AuditFieldChange(d.Native, null, null)), .. item.GroupRepairs.Select(g => new AuditFieldChange($"{GroupField}:{g.Group}", null, null))],
+                    system.Id, run.Correlation, now));
             }
         }
         foreach (var item in newHolds)
@@ -271,6 +279,13 @@ public sealed class Reconciler(
         await tx.CommitAsync(ct);
         return [.. toApply.Select(a => (a.Item, rows[a.Item].Id, a.Released))];
     }
+
+    /// <summary>The <c>field</c> of a membership in <c>drift_json</c>; its <c>native</c> is the group's name,
+    /// <c>expected</c>/<c>actual</c> say "member" or nothing.</summary>
+    public const string GroupField = "group";
+    private const string Member = "member";
+
+    private sealed record DriftEntry(string Field, string Native, string? Expected, string? Actual, string Strength);
 
     private static StagedWriteRow StagedRow(RunState run, ReconcileItem item, string reason, string status, DateTimeOffset now) => new()
     {
@@ -326,15 +341,24 @@ public sealed class Reconciler(
         await Parallel.ForEachAsync(repairs, new ParallelOptions { MaxDegreeOfParallelism = limit, CancellationToken = ct }, async (repair, _) =>
         {
             var (item, rowId, released) = repair;
-            var op = new TargetOperation(TargetOperationKind.Update, ObjectClasses.Account, item.NativeId, null,
-                run.Plan.RepairAttributes(item.Repairs), $"reconcile/{run.Correlation}/{item.PersonId}");
+            var key = $"reconcile/{run.Correlation}/{item.PersonId}";
+            var ops = new List<TargetOperation>();
+            if (item.Repairs.Any())
+                ops.Add(new TargetOperation(TargetOperationKind.Update, ObjectClasses.Account, item.NativeId, null, run.Plan.RepairAttributes(item.Repairs), key));
+            // Never an empty list to RemoveFromGroups: that means "every group".
+            if (item.GroupRepairs.Where(g => g.Missing).Select(g => g.Group).ToList() is { Count: > 0 } join)
+                ops.Add(new TargetOperation(TargetOperationKind.AddToGroups, ObjectClasses.Account, item.NativeId, null, new Dictionary<string, object?> { [AccountAttributes.Groups] = join }, key + "/join"));
+            if (item.GroupRepairs.Where(g => !g.Missing).Select(g => g.Group).ToList() is { Count: > 0 } leave)
+                ops.Add(new TargetOperation(TargetOperationKind.RemoveFromGroups, ObjectClasses.Account, item.NativeId, null, new Dictionary<string, object?> { [AccountAttributes.Groups] = leave }, key + "/leave"));
             (string Status, string? Error) outcome;
             try
             {
                 // The run's own token, not the loop's: one repair that throws stops new ones from starting
                 // but does not cut off writes already in flight, whose outcomes are then recorded.
-                var result = await connector.ApplyAsync(op, ct);
-                outcome = (result.AlreadyApplied ? RepairStatus.AlreadyApplied : RepairStatus.Repaired, null);
+                var already = true;
+                foreach (var op in ops)
+                    already &= (await connector.ApplyAsync(op, ct)).AlreadyApplied;
+                outcome = (already ? RepairStatus.AlreadyApplied : RepairStatus.Repaired, null);
             }
             catch (ConnectorException e)
             {
@@ -371,7 +395,9 @@ public sealed class Reconciler(
             draft = new AuditDraft(run.AuditActor, "reconcile.repaired", "person", person.ToString(),
                 [.. item.Repairs.Select(d => protection.IsSensitive(d.Field)
                     ? new AuditFieldChange(d.Native, Hash(d.Field, d.Actual), Hash(d.Field, d.Expected))
-                    : new AuditFieldChange(d.Native, d.Actual, d.Expected)), new("native_id", null, item.NativeId)],
+                    : new AuditFieldChange(d.Native, d.Actual, d.Expected)),
+                 .. item.GroupRepairs.Select(g => new AuditFieldChange($"{GroupField}:{g.Group}", g.Missing ? null : Member, g.Missing ? Member : null)),
+                 new("native_id", null, item.NativeId)],
                 run.System.Id, run.Correlation, now);
         }
         await audit.AppendAsync(db, [draft], ct);
