@@ -1,5 +1,4 @@
 using Handoff.Core.Connectors;
-using Handoff.Data.Reconciliation;
 using Microsoft.EntityFrameworkCore;
 
 namespace Handoff.Data.Tests.Reconciliation;
