@@ -38,6 +38,7 @@ public sealed class ScimClientConnector : ITargetConnector, IUniqueValueLookup
     private readonly HttpClient _client;
     private readonly TimeProvider _clock;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+    private readonly ScimOAuthTokens? _oauth;
 
     /// <param name="wallClock">real time for back-off delays and Retry-After dates — never the engine's
     /// (possibly pinned) business clock, or a pinned clock would make a delay last forever</param>
@@ -47,6 +48,7 @@ public sealed class ScimClientConnector : ITargetConnector, IUniqueValueLookup
         _settings = settings;
         _client = client;
         _clock = wallClock ?? TimeProvider.System;
+        _oauth = settings.OAuth is { } oauth ? new ScimOAuthTokens(systemId, oauth, client, _clock) : null;
         var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = _clock };
         if (settings.Retries > 0)
         {
@@ -511,13 +513,25 @@ public sealed class ScimClientConnector : ITargetConnector, IUniqueValueLookup
 
     private static string UserPath(string id) => "Users/" + Uri.EscapeDataString(id);
 
+    /// <summary>Sends one request. With OAuth client credentials, a 401 means the cached token was revoked
+    /// or rotated: it is dropped and the request is sent once more with a fresh one (never more: a client
+    /// whose fresh token is refused too has lost its access, which the 401 then says).</summary>
+    private async Task<Answer> SendAsync(HttpMethod method, string relative, JsonNode? body, CancellationToken ct, string? ifMatch = null)
+    {
+        var token = _oauth is null ? Token() : await _oauth.GetAsync(ct);
+        var answer = await SendOnceAsync(method, relative, body, token, ct, ifMatch);
+        if (_oauth is null || answer.Status != HttpStatusCode.Unauthorized)
+            return answer;
+        await _oauth.InvalidateAsync(token!, ct);
+        return await SendOnceAsync(method, relative, body, await _oauth.GetAsync(ct), ct, ifMatch);
+    }
+
     /// <summary>Sends one request (re-built for every attempt), retrying 429, 5xx, network failures and
     /// timeouts in-process; what is still busy after the retries is thrown as Unavailable.</summary>
-    private async Task<Answer> SendAsync(HttpMethod method, string relative, JsonNode? body, CancellationToken ct, string? ifMatch = null)
+    private async Task<Answer> SendOnceAsync(HttpMethod method, string relative, JsonNode? body, string? token, CancellationToken ct, string? ifMatch)
     {
         var uri = new Uri(_settings.BaseUrl, relative);
         var what = $"{method} {uri.GetLeftPart(UriPartial.Path)}";
-        var token = Token();
         var payload = body?.ToJsonString();
         HttpResponseMessage response;
         try

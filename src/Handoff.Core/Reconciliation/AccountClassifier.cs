@@ -46,6 +46,8 @@ public sealed record FieldDrift(string Field, string Native, string? Expected, s
 /// <param name="MatchedBy">native_id, anchor or username — how the account was tied to its person; null when not tied</param>
 /// <param name="Relink">the account belongs to the person but the link row does not name it (lost link, renamed
 /// entry): reconciliation writes the link again</param>
+/// <param name="Groups">memberships of managed groups that differ from the system's <see cref="GroupRule"/></param>
+/// <param name="GroupsEnforced">the rule's strength is enforce: the memberships are repaired</param>
 public sealed record ReconcileItem(
     AccountClass Class,
     string? NativeId,
@@ -54,15 +56,24 @@ public sealed record ReconcileItem(
     string? MatchedBy,
     IReadOnlyList<FieldDrift> Drift,
     string? Reason,
-    bool Relink = false)
+    bool Relink = false,
+    IReadOnlyList<GroupDrift>? Groups = null,
+    bool GroupsEnforced = false)
 {
     public IEnumerable<FieldDrift> Repairs => Drift.Where(d => d.Repairable);
+
+    /// <summary>The group memberships to repair (none unless the rule enforces).</summary>
+    public IReadOnlyList<GroupDrift> GroupRepairs => GroupsEnforced && Groups is { } g ? g : [];
+
+    /// <summary>Something to write: an enforce field or an enforced membership.</summary>
+    public bool NeedsRepair => Repairs.Any() || GroupRepairs.Count > 0;
 }
 
 /// <summary>What one person's account should look like: the lifecycle state and the canonical value of
 /// each bound field, in the order of <see cref="ReconcilePlan.Bindings"/>. Kept small on purpose —
 /// reconciliation holds one per person of a target with 100,000 accounts.</summary>
-public sealed record PersonExpectation(Guid PersonId, LifecycleState State, string? Anchor, string?[] Values);
+/// <param name="Groups">the managed groups the account should be in, when the system has a <see cref="GroupRule"/></param>
+public sealed record PersonExpectation(Guid PersonId, LifecycleState State, string? Anchor, string?[] Values, string[]? Groups = null);
 
 /// <summary>The shadow of one account as Handoff last linked it.</summary>
 public sealed record LinkShadow(long LinkId, Guid PersonId, string NativeId, string? Username);
@@ -74,12 +85,16 @@ public sealed class ReconcilePlan
     /// <see cref="AccountAttributes.Expires"/> date rather than the native encoding.</summary>
     private static readonly HashSet<string> ExpiryNatives = new(["accountExpires", "shadowExpire"], StringComparer.OrdinalIgnoreCase);
 
-    private ReconcilePlan(string system, string anchorField, IReadOnlyList<(FieldDefinition Field, FieldBinding Binding)> bindings)
+    private ReconcilePlan(string system, string anchorField, IReadOnlyList<(FieldDefinition Field, FieldBinding Binding)> bindings, GroupRule? groups)
     {
         System = system;
         AnchorField = anchorField;
         Bindings = bindings;
+        Groups = groups;
     }
+
+    /// <summary>The system's group rule, or null when group membership is not reconciled.</summary>
+    public GroupRule? Groups { get; }
 
     public string System { get; }
 
@@ -88,13 +103,14 @@ public sealed class ReconcilePlan
 
     public IReadOnlyList<(FieldDefinition Field, FieldBinding Binding)> Bindings { get; }
 
-    public static ReconcilePlan For(DictionaryDefinition dictionary, string system, string anchorField = "employee_id") =>
-        new(system, anchorField, [.. dictionary.Fields.Select(f => (Field: f, Binding: f.BindingFor(system))).Where(p => p.Binding is not null).Select(p => (p.Field, p.Binding!))]);
+    public static ReconcilePlan For(DictionaryDefinition dictionary, string system, string anchorField = "employee_id", GroupRule? groups = null) =>
+        new(system, anchorField, [.. dictionary.Fields.Select(f => (Field: f, Binding: f.BindingFor(system))).Where(p => p.Binding is not null).Select(p => (p.Field, p.Binding!))], groups);
 
     /// <summary>The compact expectation of one person (values: canonical field → cleartext value).</summary>
     public PersonExpectation Expect(Guid personId, LifecycleState state, IReadOnlyDictionary<string, string?> values) =>
         new(personId, state, values.GetValueOrDefault(AnchorField),
-            [.. Bindings.Select(b => values.TryGetValue(b.Field.Name, out var v) && !string.IsNullOrWhiteSpace(v) ? v : null)]);
+            [.. Bindings.Select(b => values.TryGetValue(b.Field.Name, out var v) && !string.IsNullOrWhiteSpace(v) ? v : null)],
+            Groups?.Expected(state, values));
 
     /// <summary>Every bound attribute of the account that differs from the person's canonical value.</summary>
     public List<FieldDrift> Compare(PersonExpectation person, TargetObject account)
@@ -285,8 +301,19 @@ public sealed class AccountClassifier
         if (person.State == LifecycleState.Terminated && enabled)
             return new ReconcileItem(AccountClass.Orphan, account.NativeId, personId, username, matchedBy, [], "the person is terminated but the account is enabled");
         var drift = _plan.Compare(person, account);
-        return new ReconcileItem(drift.Count == 0 ? AccountClass.InSync : AccountClass.Drifted, account.NativeId, personId, username, matchedBy, drift, null, relink);
+        var groups = _plan.Groups is { } rule && person.Groups is { } expected ? rule.Compare(expected, GroupsOf(account)) : [];
+        return new ReconcileItem(drift.Count == 0 && groups.Count == 0 ? AccountClass.InSync : AccountClass.Drifted, account.NativeId, personId, username, matchedBy, drift, null, relink,
+            groups, _plan.Groups?.Enforce ?? false);
     }
+
+    /// <summary>The group names the connector reports for the account (LDAP: cn of each group; sandbox and SCIM: names).</summary>
+    private static IEnumerable<string> GroupsOf(TargetObject account) =>
+        account.Attributes.TryGetValue(AccountAttributes.Groups, out var g) ? g switch
+        {
+            string one => [one],
+            IEnumerable<string> many => many,
+            _ => [],
+        } : [];
 
     private static ReconcileItem Unmanaged(TargetObject account, string? username, string? reason) =>
         new(AccountClass.Unmanaged, account.NativeId, null, username, null, [], reason ?? "no link, no anchor of a known person");

@@ -11,7 +11,8 @@ public static class ConnectorCatalog
 
     // reconcile: cron of the scheduled reconciliation (e.g. "0 2 * * *"), reconcile_time_zone its zone
     // (default UTC); anchor_field: the canonical field written as the account's anchor (default employee_id).
-    private static readonly string[] TargetKeys = ["threshold_count", "threshold_share", "threshold_window", "max_concurrency", "reconcile", "reconcile_time_zone", "anchor_field"];
+    private static readonly string[] TargetKeys = ["threshold_count", "threshold_share", "threshold_window", "max_concurrency", "reconcile", "reconcile_time_zone", "anchor_field",
+        "reconcile_groups", "reconcile_groups_managed", "reconcile_groups_strength"];
 
     public static IReadOnlyList<ConnectorType> Types { get; } =
     [
@@ -36,7 +37,7 @@ public static class ConnectorCatalog
         // url: the app's SCIM base (https://app.example/scim/v2); token_env: the bearer token's variable;
         // update: patch (default) or put (apps without PATCH); page_size: users per page when reading;
         // retries / max_wait_seconds: in-process retries of 429 / 5xx and the longest Retry-After waited for.
-        new("scim-client", false, ["url"], ["token_env", "update", "page_size", "retries", "max_wait_seconds", .. TargetKeys]),
+        new("scim-client", false, ["url"], ["token_env", "token_url", "client_id_env", "client_secret_env", "scope", "token_auth", "update", "page_size", "retries", "max_wait_seconds", .. TargetKeys]),
         // url: the base address; secret_env: HMAC secret to sign bodies with; token_env: a bearer token.
         // With kind: ticketing — ticket_path (appended to url, default tickets), ticket_body (Liquid JSON
         // over title/body/queue/due), ticket_id (JSON pointer to the id in the answer, default /id),

@@ -133,6 +133,8 @@ public static class WorkspaceLoader
                     y.Error(value, healthError);
                 if (key.Value == "reconcile" && !Workflows.WorkflowSchedule.TryParse(text, out _, out var cronError))
                     y.Error(value, $"reconcile: \"{text}\" is not a cron schedule: {cronError}");
+                if (Reconciliation.GroupRule.Check(key.Value, text) is { } groupError)
+                    y.Error(value, groupError);
                 config[key.Value] = text;
             }
         }

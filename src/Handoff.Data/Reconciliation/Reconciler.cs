@@ -27,11 +27,13 @@ public sealed record ReconciliationDetail(ReconciliationReportRow Report, IReadO
 /// <remarks>
 /// Memory stays flat in the number of accounts: links and people are loaded once as compact indexes
 /// (ids, state, the bound canonical values), accounts stream one page at a time, and only accounts that
-/// are not in sync are kept for the report. Repairs are updates, which the engine's threshold does not
-/// count; here the same settings hold them: when a run would repair more accounts than
-/// <c>threshold_count</c> (or more than <c>threshold_share</c> of the linked accounts), no repair is
-/// written and each one becomes a held <c>staged_writes</c> row (step <c>reconcile:repair</c>). Released with
-/// <c>handoff staged release</c>, they are written by the next reconciliation, past the threshold.
+/// are not in sync are kept for the report. The report is committed before the first repair (status
+/// <c>repairing</c>, repairs <c>pending</c>), and each repair's outcome is committed on its item as the
+/// connector answers, so a crash leaves a report that says what was written; the next run marks it
+/// <c>interrupted</c> and reads the target again. Repairs pass the system's <see cref="WriteThreshold"/>
+/// counted over its window (default 24 h), in their own bucket of <c>staged_writes</c> (step
+/// <c>reconcile:repair</c>): a run that would pass it writes none of its repairs and holds each one for an
+/// approver (<c>handoff staged release</c>); the next reconciliation writes the released ones.
 /// </remarks>
 public sealed class Reconciler(
     DatabaseOptions database,
@@ -61,7 +63,16 @@ public sealed class Reconciler(
         var connector = connectorsFor(workspace).Find(systemId) ?? throw new ReconcileException($"no connector is configured for {systemId}");
         var reportId = Guid.NewGuid();
         var started = clock.GetUtcNow();
-        var plan = ReconcilePlan.For(workspace.Dictionary, systemId, system.Setting("anchor_field") ?? "employee_id");
+        GroupRule? groups;
+        try
+        {
+            groups = GroupRule.For(system);
+        }
+        catch (Exception e) when (e is InvalidOperationException or Core.Templates.TemplateSyntaxException)
+        {
+            throw new ReconcileException(e.Message);
+        }
+        var plan = ReconcilePlan.For(workspace.Dictionary, systemId, system.Setting("anchor_field") ?? "employee_id", groups);
         var classifier = new AccountClassifier(plan);
         var protection = new FieldProtection(workspace.Dictionary, keys);
 
@@ -107,168 +118,317 @@ public sealed class Reconciler(
                 items.Add(item);
         }
 
-        var outcomes = new Dictionary<ReconcileItem, (string Status, string? Error)>();
-        if (error is null)
-            await RepairAsync(system, workspace, connector, plan, reportId, items, dryRun, outcomes, ct);
-        return await SaveAsync(system, workspace, plan, reportId, actor, dryRun, started, accounts, counts, items, outcomes, error, ct);
-    }
-
-    private async Task RepairAsync(SystemDefinition system, WorkspaceDefinition workspace, ITargetConnector connector, ReconcilePlan plan, Guid reportId,
-        List<ReconcileItem> items, bool dryRun, Dictionary<ReconcileItem, (string, string?)> outcomes, CancellationToken ct)
-    {
-        var repairs = items.Where(i => i is { Class: AccountClass.Drifted, PersonId: not null } && i.Repairs.Any()).ToList();
-        if (dryRun)
+        var gate = Gates.GetOrAdd(systemId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
         {
-            foreach (var item in repairs)
-                outcomes[item] = (RepairStatus.WouldRepair, null);
-            return;
-        }
-        HashSet<Guid> released;
-        int linked;
-        await using (var db = database.CreateContext())
-        {
-            released = [.. await db.StagedWrites.AsNoTracking().Where(s => s.System == system.Id && s.StepId == StagedStep && s.Status == "released")
-                .Select(s => s.PersonId).ToListAsync(ct)];
-            linked = await db.AccountLinks.CountAsync(l => l.System == system.Id, ct);
-        }
-        var gated = repairs.Where(r => !released.Contains(r.PersonId!.Value)).ToList();
-        if (ThresholdPassed(system, gated.Count, linked) is { } reason)
-        {
-            foreach (var item in gated)
-                outcomes[item] = (RepairStatus.Held, reason);
-            repairs = [.. repairs.Except(gated)];
-        }
-        var limit = system.Setting("max_concurrency") is { } text && int.TryParse(text, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 8;
-        var results = new System.Collections.Concurrent.ConcurrentDictionary<ReconcileItem, (string, string?)>();
-        await Parallel.ForEachAsync(repairs, new ParallelOptions { MaxDegreeOfParallelism = limit, CancellationToken = ct }, async (item, token) =>
-        {
-            var op = new TargetOperation(TargetOperationKind.Update, ObjectClasses.Account, item.NativeId, null,
-                plan.RepairAttributes(item.Repairs), $"reconcile/{reportId:N}/{item.PersonId}");
-            try
+            var run = new RunState(system, workspace, plan, reportId, actor, dryRun, started, accounts, counts, items, error);
+            var pending = await CommitReportAsync(run, ct);
+            if (pending.Count > 0)
             {
-                var result = await connector.ApplyAsync(op, token);
-                results[item] = (result.AlreadyApplied ? "already_applied" : RepairStatus.Repaired, null);
+                await ApplyRepairsAsync(run, connector, pending, ct);
+                await FinishAsync(run, ct);
             }
-            catch (ConnectorException e)
-            {
-                results[item] = (RepairStatus.Failed, e.Message);
-            }
-        });
-        foreach (var (item, outcome) in results)
-            outcomes[item] = outcome;
+        }
+        finally
+        {
+            gate.Release();
+        }
+        return await GetAsync(reportId.ToString(), ct);
     }
 
-    /// <summary>Why these repairs would pass the system's threshold, or null when they may go ahead.</summary>
-    private static string? ThresholdPassed(SystemDefinition system, int repairs, int linked)
+    /// <summary>One process runs one reconciliation of a system at a time (the CLI, the schedule and the web page share it).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+
+    private sealed record RunState(SystemDefinition System, WorkspaceDefinition Workspace, ReconcilePlan Plan, Guid ReportId, string Actor, bool DryRun,
+        DateTimeOffset Started, int Accounts, int[] Counts, List<ReconcileItem> Items, string? Error)
     {
-        if (repairs == 0)
-            return null;
-        if (system.Setting("threshold_count") is { } countText && int.TryParse(countText, CultureInfo.InvariantCulture, out var maxCount) && repairs > maxCount)
-            return $"{repairs} repairs in {system.Id} are more than the threshold of {maxCount}; an approver must release them (handoff staged release --system {system.Id})";
-        if (system.Setting("threshold_share") is { } shareText && double.TryParse(shareText, NumberStyles.Float, CultureInfo.InvariantCulture, out var maxShare)
-            && linked >= WorkflowEngine.ShareMinimum && (double)repairs / linked > maxShare)
-            return $"{repairs} repairs of {linked} linked accounts in {system.Id} ({100.0 * repairs / linked:0.#} %) are above the threshold of {maxShare * 100:0.#} %; an approver must release them";
-        return null;
+        public string Correlation => ReportId.ToString("N");
+        public string AuditActor => $"system:reconcile/{System.Id}";
+        public Dictionary<ReconcileItem, (string Status, string? Error)> Outcomes { get; } = [];
     }
 
-    private async Task<ReconciliationDetail> SaveAsync(SystemDefinition system, WorkspaceDefinition workspace, ReconcilePlan plan, Guid reportId, string actor, bool dryRun,
-        DateTimeOffset started, int accounts, int[] counts, List<ReconcileItem> items, Dictionary<ReconcileItem, (string Status, string? Error)> outcomes,
-        string? error, CancellationToken ct)
+    /// <summary>
+    /// The durable half before any write: picks up an interrupted earlier run, decides the threshold for
+    /// this run's repairs (under the threshold lock), and commits the report (status <c>repairing</c> when
+    /// repairs follow), every item (repairs <c>pending</c>, <c>held</c> or <c>would_repair</c>), the
+    /// threshold's <c>staged_writes</c> rows and the relinks — in one transaction. Returns the repairs to write,
+    /// each with its item row id.
+    /// </summary>
+    private async Task<List<(ReconcileItem Item, long RowId, bool Released)>> CommitReportAsync(RunState run, CancellationToken ct)
     {
+        var system = run.System;
         var now = clock.GetUtcNow();
-        var protection = new FieldProtection(workspace.Dictionary, keys);
-        var report = new ReconciliationReportRow
-        {
-            Id = reportId,
-            System = system.Id,
-            Actor = actor,
-            DryRun = dryRun,
-            Status = error is null ? "completed" : "failed",
-            Error = error,
-            Accounts = accounts,
-            InSync = counts[(int)AccountClass.InSync],
-            Drifted = counts[(int)AccountClass.Drifted],
-            Orphan = counts[(int)AccountClass.Orphan],
-            Unmanaged = counts[(int)AccountClass.Unmanaged],
-            Missing = counts[(int)AccountClass.Missing],
-            Repaired = outcomes.Values.Count(o => o.Status is RepairStatus.Repaired or "already_applied"),
-            Held = outcomes.Values.Count(o => o.Status == RepairStatus.Held),
-            RepairFailed = outcomes.Values.Count(o => o.Status == RepairStatus.Failed),
-            StartedAt = started,
-            FinishedAt = now,
-        };
-        var correlation = reportId.ToString("N");
+        var protection = new FieldProtection(run.Workspace.Dictionary, keys);
+        var repairs = run.Error is null ? run.Items.Where(i => i is { Class: AccountClass.Drifted, PersonId: not null } && i.NeedsRepair).ToList() : [];
         await using var db = database.CreateContext();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        db.ReconciliationReports.Add(report);
-        var rows = new List<ReconciliationItemRow>(items.Count);
         var drafts = new List<AuditDraft>();
-        var relinks = new List<ReconcileItem>();
-        foreach (var item in items)
+        await PickUpInterruptedAsync(db, run, drafts, now, ct);
+
+        var toApply = new List<(ReconcileItem Item, bool Released)>();
+        var newHolds = new List<ReconcileItem>();
+        if (run.DryRun)
         {
-            outcomes.TryGetValue(item, out var outcome);
-            var relinked = item.Relink && !dryRun && item.PersonId is not null && item.Class is AccountClass.InSync or AccountClass.Drifted;
+            foreach (var item in repairs)
+                run.Outcomes[item] = (RepairStatus.WouldRepair, null);
+        }
+        else if (repairs.Count > 0)
+        {
+            await WriteThreshold.LockAsync(db, system.Id, ct);
+            var mine = db.StagedWrites.Where(s => s.System == system.Id && s.StepId == StagedStep);
+            HashSet<Guid> released = [.. await mine.Where(s => s.Status == "released").Select(s => s.PersonId).ToListAsync(ct)];
+            HashSet<Guid> held = [.. await mine.Where(s => s.Status == "held").Select(s => s.PersonId).ToListAsync(ct)];
+            foreach (var item in repairs.Where(r => released.Contains(r.PersonId!.Value)))
+                toApply.Add((item, true));
+            // Once held, a repair waits for an approver, whatever the window says later — as the engine's holds do.
+            foreach (var item in repairs.Where(r => !released.Contains(r.PersonId!.Value) && held.Contains(r.PersonId!.Value)))
+                run.Outcomes[item] = (RepairStatus.Held, $"held by an earlier reconciliation of {system.Id}; an approver must release it (handoff staged release --system {system.Id})");
+            var gated = repairs.Where(r => !released.Contains(r.PersonId!.Value) && !held.Contains(r.PersonId!.Value)).ToList();
+            if (gated.Count > 0 && WriteThreshold.For(system) is { } threshold)
+            {
+                var since = now - threshold.Window;
+                var done = await mine.CountAsync(s => (s.Status == "allowed" || s.Status == "released" || s.Status == "applied") && s.CreatedAt >= since, ct);
+                var linked = await db.AccountLinks.CountAsync(l => l.System == system.Id, ct);
+                var wouldBe = done + held.Count + gated.Count;
+                var reason = threshold.CountPassed(wouldBe)
+                    ? $"{gated.Count} repairs would make {wouldBe} in {system.Id} within {threshold.WindowText} (threshold: {threshold.MaxCount}); an approver must release them (handoff staged release --system {system.Id})"
+                    : threshold.SharePassed(wouldBe, linked)
+                        ? $"{gated.Count} repairs would make {wouldBe} of {linked} linked accounts in {system.Id} ({100.0 * wouldBe / linked:0.#} %) within {threshold.WindowText}, above the threshold of {threshold.MaxShare * 100:0.#} %; an approver must release them"
+                        : null;
+                if (reason is not null)
+                {
+                    // A mass drift is what the threshold is for: none of this run's repairs is written.
+                    foreach (var item in gated)
+                        run.Outcomes[item] = (RepairStatus.Held, reason);
+                    newHolds.AddRange(gated);
+                    gated = [];
+                }
+                else
+                {
+                    foreach (var item in gated)
+                        db.StagedWrites.Add(StagedRow(run, item, $"within threshold ({wouldBe})", "allowed", now));
+                }
+            }
+            toApply.AddRange(gated.Select(g => (g, false)));
+            foreach (var (item, _) in toApply)
+                run.Outcomes[item] = (RepairStatus.Pending, null);
+        }
+
+        var report = new ReconciliationReportRow
+        {
+            Id = run.ReportId,
+            System = system.Id,
+            Actor = run.Actor,
+            DryRun = run.DryRun,
+            Status = run.Error is not null ? "failed" : toApply.Count > 0 ? ReportStatus.Repairing : "completed",
+            Error = run.Error,
+            Accounts = run.Accounts,
+            InSync = run.Counts[(int)AccountClass.InSync],
+            Drifted = run.Counts[(int)AccountClass.Drifted],
+            Orphan = run.Counts[(int)AccountClass.Orphan],
+            Unmanaged = run.Counts[(int)AccountClass.Unmanaged],
+            Missing = run.Counts[(int)AccountClass.Missing],
+            Held = run.Outcomes.Values.Count(o => o.Status == RepairStatus.Held),
+            StartedAt = run.Started,
+            FinishedAt = now,
+        };
+        db.ReconciliationReports.Add(report);
+        var rows = new Dictionary<ReconcileItem, ReconciliationItemRow>();
+        var relinks = new List<ReconcileItem>();
+        foreach (var item in run.Items)
+        {
+            run.Outcomes.TryGetValue(item, out var outcome);
+            var relinked = item.Relink && !run.DryRun && item.PersonId is not null && item.Class is AccountClass.InSync or AccountClass.Drifted;
             if (relinked)
                 relinks.Add(item);
-            rows.Add(new ReconciliationItemRow
+            rows[item] = new ReconciliationItemRow
             {
-                ReportId = reportId,
+                ReportId = run.ReportId,
                 Class = item.Class.ToName(),
                 NativeId = item.NativeId,
                 PersonId = item.PersonId,
                 Username = item.Username,
                 MatchedBy = item.MatchedBy,
-                DriftJson = JsonDefaults.Serialize(item.Drift.Select(d => new
-                {
-                    field = d.Field,
-                    native = d.Native,
-                    expected = protection.IsSensitive(d.Field) ? Redacted(d.Expected) : d.Expected,
-                    actual = protection.IsSensitive(d.Field) ? Redacted(d.Actual) : d.Actual,
-                    strength = Strength(d.Strength),
-                })),
+                DriftJson = JsonDefaults.Serialize(item.Drift.Select(d => new DriftEntry(d.Field, d.Native,
+                    protection.IsSensitive(d.Field) ? Redacted(d.Expected) : d.Expected,
+                    protection.IsSensitive(d.Field) ? Redacted(d.Actual) : d.Actual,
+                    Strength(d.Strength)))
+                    .Concat((item.Groups ?? []).Select(g => new DriftEntry(GroupField, g.Group, g.Missing ? Member : null, g.Missing ? null : Member,
+                        item.GroupsEnforced ? "enforce" : "report")))),
                 Reason = item.Reason,
                 Repair = outcome.Status ?? (relinked ? RepairStatus.Relinked : null),
                 RepairError = outcome.Error,
-            });
-            if (outcome.Status is RepairStatus.Repaired or "already_applied")
+            };
+            if (outcome.Status == RepairStatus.Held)
             {
-                drafts.Add(new AuditDraft($"system:reconcile/{system.Id}", "reconcile.repaired", "person", item.PersonId.ToString()!,
-                    [.. item.Repairs.Select(d => protection.IsSensitive(d.Field)
-                        ? new AuditFieldChange(d.Native, Hash(d.Field, d.Actual), Hash(d.Field, d.Expected))
-                        : new AuditFieldChange(d.Native, d.Actual, d.Expected)), new("native_id", null, item.NativeId)],
-                    system.Id, correlation, now));
-            }
-            else if (outcome.Status == RepairStatus.Held)
-            {
-                db.StagedWrites.Add(new StagedWriteRow
-                {
-                    RunId = reportId,
-                    StepId = StagedStep,
-                    PersonId = item.PersonId!.Value,
-                    System = system.Id,
-                    Operation = "account.update",
-                    Reason = outcome.Error ?? "threshold",
-                    CreatedAt = now,
-                });
-                drafts.Add(new AuditDraft($"system:reconcile/{system.Id}", "reconcile.repair_held", "person", item.PersonId.ToString()!,
-                    [.. item.Repairs.Select(d => new AuditFieldChange(d.Native, null, null))], system.Id, correlation, now));
+                drafts.Add(new AuditDraft(run.AuditActor, "reconcile.repair_held", "person", item.PersonId.ToString()!,
+                    [.. item.Repairs.Select(d => new AuditFieldChange(d.Native, null, null)), .. item.GroupRepairs.Select(g => new AuditFieldChange($"{GroupField}:{g.Group}", null, null))],
+                    system.Id, run.Correlation, now));
             }
         }
-        db.ReconciliationItems.AddRange(rows);
-        // Released repairs were written now: their hold is spent.
-        if (!dryRun && outcomes.Any(o => o.Value.Status is RepairStatus.Repaired or "already_applied"))
-        {
-            var done = outcomes.Where(o => o.Value.Status is RepairStatus.Repaired or "already_applied").Select(o => o.Key.PersonId!.Value).ToList();
-            await db.StagedWrites.Where(s => s.System == system.Id && s.StepId == StagedStep && s.Status == "released" && done.Contains(s.PersonId))
-                .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, "applied"), ct);
-        }
+        foreach (var item in newHolds)
+            db.StagedWrites.Add(StagedRow(run, item, run.Outcomes[item].Error ?? "threshold", "held", now));
+        db.ReconciliationItems.AddRange(rows.Values);
         foreach (var item in relinks)
             await RelinkAsync(db, system.Id, item, now, ct);
-        drafts.Insert(0, new AuditDraft(actor, dryRun ? "reconcile.dry_run" : "reconcile.completed", "system", system.Id,
+        if (report.Status != ReportStatus.Repairing)
+            drafts.Add(Summary(run, report, now));
+        await audit.AppendAsync(db, drafts, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return [.. toApply.Select(a => (a.Item, rows[a.Item].Id, a.Released))];
+    }
+
+    /// <summary>The <c>field</c> of a membership in <c>drift_json</c>; its <c>native</c> is the group's name,
+    /// <c>expected</c>/<c>actual</c> say "member" or nothing.</summary>
+    public const string GroupField = "group";
+    private const string Member = "member";
+
+    private sealed record DriftEntry(string Field, string Native, string? Expected, string? Actual, string Strength);
+
+    private static StagedWriteRow StagedRow(RunState run, ReconcileItem item, string reason, string status, DateTimeOffset now) => new()
+    {
+        RunId = run.ReportId,
+        StepId = StagedStep,
+        PersonId = item.PersonId!.Value,
+        System = run.System.Id,
+        Operation = "account.update",
+        Reason = reason,
+        Status = status,
+        CreatedAt = now,
+    };
+
+    /// <summary>
+    /// An earlier run of this system that stopped between its report and its last repair (a crash, a
+    /// shutdown) still says <c>repairing</c>: it becomes <c>interrupted</c>, its pending repairs say so, and
+    /// their threshold reservations are returned. This run reads the target again, so what the earlier run
+    /// wrote is in sync now and what it did not write is drift again, repaired (or held) here.
+    /// </summary>
+    private async Task PickUpInterruptedAsync(HandoffDbContext db, RunState run, List<AuditDraft> drafts, DateTimeOffset now, CancellationToken ct)
+    {
+        var stale = await db.ReconciliationReports.Where(r => r.System == run.System.Id && r.Status == ReportStatus.Repairing).ToListAsync(ct);
+        foreach (var report in stale)
+        {
+            var pending = await db.ReconciliationItems.Where(i => i.ReportId == report.Id && i.Repair == RepairStatus.Pending).ToListAsync(ct);
+            foreach (var item in pending)
+            {
+                item.Repair = RepairStatus.Interrupted;
+                item.RepairError = $"the run stopped before this repair; report {run.Correlation} reconciled {run.System.Id} again";
+            }
+            var persons = pending.Where(i => i.PersonId is not null).Select(i => i.PersonId!.Value).ToList();
+            await db.StagedWrites.Where(s => s.RunId == report.Id && s.StepId == StagedStep && s.Status == "allowed" && persons.Contains(s.PersonId)).ExecuteDeleteAsync(ct);
+            report.Status = ReportStatus.Interrupted;
+            report.Repaired = await db.ReconciliationItems.CountAsync(i => i.ReportId == report.Id && (i.Repair == RepairStatus.Repaired || i.Repair == RepairStatus.AlreadyApplied), ct);
+            report.RepairFailed = await db.ReconciliationItems.CountAsync(i => i.ReportId == report.Id && i.Repair == RepairStatus.Failed, ct);
+            report.FinishedAt = now;
+            drafts.Add(new AuditDraft(run.AuditActor, "reconcile.interrupted", "system", run.System.Id,
+            [
+                new("report", null, report.Id.ToString("N")),
+                new("repaired", null, Count(report.Repaired)),
+                new("repair_failed", null, Count(report.RepairFailed)),
+                new("not_done", null, Count(pending.Count)),
+                new("picked_up_by", null, run.Correlation),
+            ], run.System.Id, report.Id.ToString("N"), now));
+        }
+    }
+
+    /// <summary>Writes the repairs under the system's <c>max_concurrency</c>; each outcome is committed on its
+    /// item, with its audit entry, as soon as the connector answers — a crash leaves the rest <c>pending</c>.</summary>
+    private async Task ApplyRepairsAsync(RunState run, ITargetConnector connector, List<(ReconcileItem Item, long RowId, bool Released)> repairs, CancellationToken ct)
+    {
+        var limit = run.System.Setting("max_concurrency") is { } text && int.TryParse(text, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 8;
+        await Parallel.ForEachAsync(repairs, new ParallelOptions { MaxDegreeOfParallelism = limit, CancellationToken = ct }, async (repair, _) =>
+        {
+            var (item, rowId, released) = repair;
+            var key = $"reconcile/{run.Correlation}/{item.PersonId}";
+            var ops = new List<TargetOperation>();
+            if (item.Repairs.Any())
+                ops.Add(new TargetOperation(TargetOperationKind.Update, ObjectClasses.Account, item.NativeId, null, run.Plan.RepairAttributes(item.Repairs), key));
+            // Never an empty list to RemoveFromGroups: that means "every group".
+            if (item.GroupRepairs.Where(g => g.Missing).Select(g => g.Group).ToList() is { Count: > 0 } join)
+                ops.Add(new TargetOperation(TargetOperationKind.AddToGroups, ObjectClasses.Account, item.NativeId, null, new Dictionary<string, object?> { [AccountAttributes.Groups] = join }, key + "/join"));
+            if (item.GroupRepairs.Where(g => !g.Missing).Select(g => g.Group).ToList() is { Count: > 0 } leave)
+                ops.Add(new TargetOperation(TargetOperationKind.RemoveFromGroups, ObjectClasses.Account, item.NativeId, null, new Dictionary<string, object?> { [AccountAttributes.Groups] = leave }, key + "/leave"));
+            (string Status, string? Error) outcome;
+            try
+            {
+                // The run's own token, not the loop's: one repair that throws stops new ones from starting
+                // but does not cut off writes already in flight, whose outcomes are then recorded.
+                var already = true;
+                foreach (var op in ops)
+                    already &= (await connector.ApplyAsync(op, ct)).AlreadyApplied;
+                outcome = (already ? RepairStatus.AlreadyApplied : RepairStatus.Repaired, null);
+            }
+            catch (ConnectorException e)
+            {
+                outcome = (RepairStatus.Failed, e.Message);
+            }
+            // What the target now holds is recorded even when the run is being stopped.
+            await RecordRepairAsync(run, item, rowId, released, outcome, CancellationToken.None);
+        });
+    }
+
+    private async Task RecordRepairAsync(RunState run, ReconcileItem item, long rowId, bool released, (string Status, string? Error) outcome, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var protection = new FieldProtection(run.Workspace.Dictionary, keys);
+        var person = item.PersonId!.Value;
+        await using var db = database.CreateContext();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.ReconciliationItems.Where(i => i.Id == rowId)
+            .ExecuteUpdateAsync(u => u.SetProperty(i => i.Repair, outcome.Status).SetProperty(i => i.RepairError, outcome.Error), ct);
+        AuditDraft draft;
+        if (outcome.Status == RepairStatus.Failed)
+        {
+            // Nothing was written: the repair does not count toward the threshold's window.
+            await db.StagedWrites.Where(s => s.RunId == run.ReportId && s.StepId == StagedStep && s.PersonId == person && s.Status == "allowed").ExecuteDeleteAsync(ct);
+            draft = new AuditDraft(run.AuditActor, "reconcile.repair_failed", "person", person.ToString(),
+                [new("native_id", null, item.NativeId), new("error", null, outcome.Error)], run.System.Id, run.Correlation, now);
+        }
+        else
+        {
+            // A released hold is spent once its repair is written.
+            if (released)
+                await db.StagedWrites.Where(s => s.System == run.System.Id && s.StepId == StagedStep && s.Status == "released" && s.PersonId == person)
+                    .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, "applied"), ct);
+            draft = new AuditDraft(run.AuditActor, "reconcile.repaired", "person", person.ToString(),
+                [.. item.Repairs.Select(d => protection.IsSensitive(d.Field)
+                    ? new AuditFieldChange(d.Native, Hash(d.Field, d.Actual), Hash(d.Field, d.Expected))
+                    : new AuditFieldChange(d.Native, d.Actual, d.Expected)),
+                 .. item.GroupRepairs.Select(g => new AuditFieldChange($"{GroupField}:{g.Group}", g.Missing ? null : Member, g.Missing ? Member : null)),
+                 new("native_id", null, item.NativeId)],
+                run.System.Id, run.Correlation, now);
+        }
+        await audit.AppendAsync(db, [draft], ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        lock (run.Outcomes)
+            run.Outcomes[item] = outcome;
+    }
+
+    /// <summary>Every repair has its outcome: the report's counts and final status, and the run's summary audit entry.</summary>
+    private async Task FinishAsync(RunState run, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = database.CreateContext();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var report = await db.ReconciliationReports.SingleAsync(r => r.Id == run.ReportId, ct);
+        report.Repaired = run.Outcomes.Values.Count(o => o.Status is RepairStatus.Repaired or RepairStatus.AlreadyApplied);
+        report.RepairFailed = run.Outcomes.Values.Count(o => o.Status == RepairStatus.Failed);
+        report.Status = "completed";
+        report.FinishedAt = now;
+        await audit.AppendAsync(db, [Summary(run, report, now)], ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    private static AuditDraft Summary(RunState run, ReconciliationReportRow report, DateTimeOffset now) =>
+        new(run.Actor, run.DryRun ? "reconcile.dry_run" : "reconcile.completed", "system", run.System.Id,
         [
-            new("report", null, correlation),
+            new("report", null, run.Correlation),
             new("status", null, report.Status),
-            new("accounts", null, Count(accounts)),
+            new("accounts", null, Count(report.Accounts)),
             new("in_sync", null, Count(report.InSync)),
             new("drifted", null, Count(report.Drifted)),
             new("orphan", null, Count(report.Orphan)),
@@ -277,13 +437,8 @@ public sealed class Reconciler(
             new("repaired", null, Count(report.Repaired)),
             new("held", null, Count(report.Held)),
             new("repair_failed", null, Count(report.RepairFailed)),
-            .. error is null ? Array.Empty<AuditFieldChange>() : [new AuditFieldChange("error", null, error)],
-        ], system.Id, correlation, now));
-        await audit.AppendAsync(db, drafts, ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        return new ReconciliationDetail(report, rows);
-    }
+            .. report.Error is null ? Array.Empty<AuditFieldChange>() : [new AuditFieldChange("error", null, report.Error)],
+        ], run.System.Id, run.Correlation, now);
 
     private string? Hash(string field, string? value) => value is null ? null : "hmac:" + keys.Blind.HashExact("audit/" + field, value);
 

@@ -9,7 +9,8 @@ public sealed class ReconciliationReportRow
     /// <summary>user:alice, schedule:&lt;cron&gt;.</summary>
     public string Actor { get; set; } = "";
     public bool DryRun { get; set; }
-    /// <summary>completed or failed (the target could not be read; <see cref="Error"/> says why).</summary>
+    /// <summary>repairing (committed before the repairs are written), completed, failed (the target could not
+    /// be read; <see cref="Error"/> says why) or interrupted (stopped while repairing, picked up by a later run).</summary>
     public string Status { get; set; } = "completed";
     public int Accounts { get; set; }
     public int InSync { get; set; }
@@ -42,7 +43,8 @@ public sealed class ReconciliationItemRow
     /// <summary>[{field, native, expected, actual, strength}] as JSON; values of sensitive fields are not stored.</summary>
     public string DriftJson { get; set; } = "[]";
     public string? Reason { get; set; }
-    /// <summary>null (nothing to repair), repaired, already_applied, would_repair (dry run), held, failed, relinked.</summary>
+    /// <summary>null (nothing to repair), pending (committed, not yet written), repaired, already_applied,
+    /// would_repair (dry run), held, failed, interrupted, relinked.</summary>
     public string? Repair { get; set; }
     public string? RepairError { get; set; }
 }
@@ -54,4 +56,20 @@ public static class RepairStatus
     public const string Held = "held";
     public const string Failed = "failed";
     public const string Relinked = "relinked";
+    /// <summary>Decided and committed with the report; the write to the target has not answered yet.</summary>
+    public const string Pending = "pending";
+    public const string AlreadyApplied = "already_applied";
+    /// <summary>The run stopped (crash, shutdown) before this repair; a later run read the target again.</summary>
+    public const string Interrupted = "interrupted";
+}
+
+public static class ReportStatus
+{
+    /// <summary>Report and items committed; repairs are being written.</summary>
+    public const string Repairing = "repairing";
+    public const string Completed = "completed";
+    /// <summary>The target could not be read.</summary>
+    public const string Failed = "failed";
+    /// <summary>The run stopped while repairing; a later run picked it up (see its items).</summary>
+    public const string Interrupted = "interrupted";
 }

@@ -633,12 +633,9 @@ public sealed partial class WorkflowEngine
     /// </summary>
     internal async Task CheckThresholdAsync(string system, WorkspaceDefinition workspace, TargetOperation operation, Guid runId, string stepId, Guid personId, CancellationToken ct)
     {
-        var settings = workspace.FindSystem(system);
-        var countText = settings?.Setting("threshold_count");
-        var shareText = settings?.Setting("threshold_share");
-        if (countText is null && shareText is null)
+        if (WriteThreshold.For(workspace.FindSystem(system)) is not { } threshold)
             return;
-        var window = WorkflowTime.TryParseDuration(settings?.Setting("threshold_window") ?? "24h", out var w) ? w : TimeSpan.FromDays(1);
+        var window = threshold.Window;
         var gate = _thresholdGates.GetOrAdd(system, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct);
         try
@@ -647,8 +644,7 @@ public sealed partial class WorkflowEngine
             var since = now - window;
             await using var db = database.CreateContext();
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            if (db.Database.IsNpgsql())
-                await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtext({0}))", ["threshold:" + system], ct);
+            await WriteThreshold.LockAsync(db, system, ct);
             if (await db.StagedWrites.AnyAsync(s => s.RunId == runId && s.StepId == stepId && s.Status == "allowed", ct))
                 return;
             // Reconciliation's held repairs (updates) share the table but are not disables or deletes.
@@ -658,13 +654,12 @@ public sealed partial class WorkflowEngine
             var linked = await db.AccountLinks.CountAsync(l => l.System == system, ct);
             var wouldBe = done + held + 1;
             var kind = operation.Kind.ToString().ToLowerInvariant();
-            if (countText is not null && int.TryParse(countText, CultureInfo.InvariantCulture, out var maxCount) && wouldBe > maxCount)
-                throw new ThresholdHeldException($"{kind} held: it would be disable/delete number {wouldBe} in {system} within {WorkflowTime.Format(window)} (threshold: {maxCount}); an approver must release it");
+            if (threshold.CountPassed(wouldBe))
+                throw new ThresholdHeldException($"{kind} held: it would be disable/delete number {wouldBe} in {system} within {threshold.WindowText} (threshold: {threshold.MaxCount}); an approver must release it");
             // A share of a handful of accounts says nothing (deleting the only account is 100 %): the
             // share rule applies from ShareMinimum linked accounts on; the count rule always does.
-            if (shareText is not null && double.TryParse(shareText, NumberStyles.Float, CultureInfo.InvariantCulture, out var maxShare) && linked >= ShareMinimum
-                && (double)wouldBe / linked > maxShare)
-                throw new ThresholdHeldException($"{kind} held: {wouldBe} of {linked} linked accounts in {system} ({100.0 * wouldBe / linked:0.#} %) within {WorkflowTime.Format(window)} is above the threshold of {maxShare * 100:0.#} %; an approver must release it");
+            if (threshold.SharePassed(wouldBe, linked))
+                throw new ThresholdHeldException($"{kind} held: {wouldBe} of {linked} linked accounts in {system} ({100.0 * wouldBe / linked:0.#} %) within {threshold.WindowText} is above the threshold of {threshold.MaxShare * 100:0.#} %; an approver must release it");
             db.StagedWrites.Add(new StagedWriteRow
             {
                 RunId = runId,
@@ -688,7 +683,7 @@ public sealed partial class WorkflowEngine
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _thresholdGates = new();
 
     /// <summary>Fewest linked accounts for which the share threshold is applied.</summary>
-    public const int ShareMinimum = 10;
+    public const int ShareMinimum = WriteThreshold.ShareMinimum;
 
     internal static ResiliencePipeline RetryPipeline(RetryPolicy policy, Action onRetry) =>
         policy.MaxAttempts <= 1

@@ -12,13 +12,14 @@ namespace Handoff.Data.Tests.Reconciliation;
 /// class, enforce-versus-on_create/if_empty repair, dry run, thresholds, the report and the audit log.</summary>
 public sealed class ReconcilerTests
 {
-    private sealed record Setup(DataSpine Spine, Reconciler Reconciler, SandboxConnector Directory, Dictionary<string, Guid> People, Dictionary<string, string> Dns);
+    internal sealed record Setup(DataSpine Spine, Reconciler Reconciler, SandboxConnector Directory, Dictionary<string, Guid> People, Dictionary<string, string> Dns);
 
     /// <summary>People 1001 (in sync), 1002 (drifted title and mail), 1003 (terminated, account enabled),
     /// 1005 (link to an account that is gone); an account linked to a deleted person, an unmanaged one.</summary>
-    private static async Task<Setup> StartAsync(string provider)
+    /// <param name="systems">edits the Acme systems.yaml before the workspace is applied</param>
+    internal static async Task<Setup> StartAsync(string provider, Func<string, string>? systems = null)
     {
-        var spine = await DataSpine.StartAsync(provider);
+        var spine = systems is null ? await DataSpine.StartAsync(provider) : await DataSpine.StartAsync(provider, workspaceDir: AcmeCopy(systems));
         await spine.SyncRecordsAsync("hris",
             WorkflowSpine.Worker("1001", "Ada", "Lovelace", "01/05/2026"),
             WorkflowSpine.Worker("1002", "Bob", "Babbage", "01/05/2026"),
@@ -51,7 +52,25 @@ public sealed class ReconcilerTests
         return new Setup(spine, reconciler, directory, people, dns);
     }
 
-    private static async Task<string> CreateAsync(SandboxConnector directory, string? anchor, string first, string last, string title = "Engineer")
+    /// <summary>A copy of the Acme workspace with <paramref name="systems"/> applied to its systems.yaml.</summary>
+    internal static string AcmeCopy(Func<string, string> systems)
+    {
+        var workspace = Path.Combine(Path.GetTempPath(), "handoff-reconcile-" + Guid.NewGuid().ToString("N")[..8]);
+        foreach (var file in Directory.EnumerateFiles(Repository.AcmeWorkspace, "*", SearchOption.AllDirectories))
+        {
+            var to = Path.Combine(workspace, Path.GetRelativePath(Repository.AcmeWorkspace, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
+        }
+        var path = Path.Combine(workspace, "systems.yaml");
+        var before = File.ReadAllText(path);
+        var after = systems(before);
+        Assert.NotEqual(before, after);
+        File.WriteAllText(path, after);
+        return workspace;
+    }
+
+    internal static async Task<string> CreateAsync(SandboxConnector directory, string? anchor, string first, string last, string title = "Engineer")
     {
         var result = await directory.ApplyAsync(new TargetOperation(TargetOperationKind.Create, ObjectClasses.Account, null, anchor, new Dictionary<string, object?>
         {
@@ -65,10 +84,10 @@ public sealed class ReconcilerTests
         return result.NativeId!;
     }
 
-    private static TargetOperation Update(string dn, params (string Name, object? Value)[] attributes) =>
+    internal static TargetOperation Update(string dn, params (string Name, object? Value)[] attributes) =>
         new(TargetOperationKind.Update, ObjectClasses.Account, dn, null, attributes.ToDictionary(a => a.Name, a => a.Value), Guid.NewGuid().ToString("N"));
 
-    private static AccountLinkRow Link(Guid person, string dn) => new()
+    internal static AccountLinkRow Link(Guid person, string dn) => new()
     {
         System = "directory",
         PersonId = person,
@@ -77,7 +96,7 @@ public sealed class ReconcilerTests
         UpdatedAt = DateTimeOffset.UnixEpoch,
     };
 
-    private static async Task<TargetObject> ReadAsync(SandboxConnector directory, string dn)
+    internal static async Task<TargetObject> ReadAsync(SandboxConnector directory, string dn)
     {
         await foreach (var o in directory.ReadAsync(ObjectClasses.Account, default))
         {
@@ -182,7 +201,7 @@ public sealed class ReconcilerTests
         var held = await s.Reconciler.RunAsync("directory", dryRun: false, "user:ivan", default);
 
         Assert.Equal((13, 0, 13), (held.Report.Drifted, held.Report.Repaired, held.Report.Held));
-        Assert.Contains("threshold of 10", held.Items.First(i => i.Repair == "held").RepairError, StringComparison.Ordinal);
+        Assert.Contains("(threshold: 10)", held.Items.First(i => i.Repair == "held").RepairError, StringComparison.Ordinal);
         Assert.Equal("Wrong", (await ReadAsync(s.Directory, s.Dns["2001"])).Attributes["title"]);
         var engine = new WorkflowEngine(s.Spine.Database, s.Spine.Clock, s.Spine.Audit, s.Spine.Workspace,
             new WorkflowStore(s.Spine.Database, s.Spine.Clock, s.Spine.Audit, s.Spine.Workspace), s.Spine.Keys, ws => TargetConnectors.For(ws, s.Spine.Database, s.Spine.Clock));

@@ -98,7 +98,7 @@ public sealed partial class ReconcileSlapdTests
             (await check.AuditEntries.AsNoTracking().Where(a => a.Action.StartsWith("reconcile.")).Select(a => a.Action).ToListAsync()).Order());
     }
 
-    private static LdapConnection Bind(TestDirectory slapd)
+    internal static LdapConnection Bind(TestDirectory slapd)
     {
         var uri = new Uri(slapd.Url);
         var c = new LdapConnection(new LdapDirectoryIdentifier(uri.Host, uri.Port)) { AuthType = AuthType.Basic, Timeout = TimeSpan.FromSeconds(30) };
@@ -113,7 +113,8 @@ public sealed partial class ReconcileSlapdTests
     /// <summary>samples/acme with its directory pointed at the test slapd (in an OU of this test's own) and
     /// OpenLDAP bindings: employeeNumber (the anchor, on_create), displayName ← preferred_name (enforce),
     /// departmentNumber ← department (on_create), mail (if_empty), givenName, sn, title and the expiry (enforce).</summary>
-    private static string AcmeWithSlapd(TestDirectory slapd, string peopleOu)
+    /// <param name="extraConfig">more config lines of the directory system (already indented)</param>
+    internal static string AcmeWithSlapd(TestDirectory slapd, string peopleOu, string extraConfig = "")
     {
         var target = Path.Combine(Path.GetTempPath(), "handoff-reconcile-ws-" + Guid.NewGuid().ToString("N")[..8]);
         foreach (var file in Directory.EnumerateFiles(Repository.AcmeWorkspace, "*", System.IO.SearchOption.AllDirectories))
@@ -138,7 +139,7 @@ public sealed partial class ReconcileSlapdTests
                   people_ou: "{peopleOu}"
                   reconcile: "0 3 * * *"
 
-            """;
+            """.TrimEnd('\n') + "\n" + extraConfig + "\n";
         var text = DirectoryBlock().Replace(File.ReadAllText(systems), ldap.Replace("\r\n", "\n", StringComparison.Ordinal), 1);
         Assert.Contains("connector: ldap", text, StringComparison.Ordinal);
         File.WriteAllText(systems, text);

@@ -83,6 +83,8 @@ public sealed partial class RouteMatrixTests
         ["PAGE /Systems/Release"] = Capabilities.SystemsSync,
         ["PAGE /Systems/Test"] = Capabilities.SystemsTest,
         ["PAGE /Systems/Schema/{system}"] = Capabilities.SystemsRead,
+        ["PAGE /Systems/{system}/Reconciliation"] = Capabilities.SystemsRead,
+        ["PAGE /Systems/{system}/Reconciliation/Run"] = Capabilities.SystemsReconcile,
         // A job is readable by whoever may start its kind: the page and the API check that per job.
         ["PAGE /Jobs"] = SignedIn,
         ["PAGE /Jobs/Index"] = SignedIn,

@@ -23,6 +23,8 @@ public static class Capabilities
     public const string SystemsSync = "systems.sync";
     /// <summary>Test a target's connection (it calls the real system with Handoff's credentials).</summary>
     public const string SystemsTest = "systems.test";
+    /// <summary>Reconcile a target now from its reconciliation page (dry run or with repairs).</summary>
+    public const string SystemsReconcile = "systems.reconcile";
     public const string ReviewRead = "review.read";
     public const string ReviewResolve = "review.resolve";
     public const string QuarantineRetry = "quarantine.retry";
@@ -80,6 +82,7 @@ public static class Capabilities
         [SystemsRead] = [HrA, HrO, ItA, ItO, Aud, View],
         [SystemsSync] = [HrA, ItA, ItO],
         [SystemsTest] = [ItA, ItO],
+        [SystemsReconcile] = [ItA, ItO],
         [ReviewRead] = [HrA, HrO, ItA, ItO, Aud],
         [ReviewResolve] = [HrA, HrO],
         [QuarantineRetry] = [HrA, ItA, ItO],
