@@ -85,8 +85,8 @@ public class MonthlyReviewTests
             incidents:
             [
                 new(At("2026-10-03T00:00:00Z"), "workflow.write_blocked", "workflow:onboard@v2/run:1", "person", "p1"),
-                new(At("2026-10-04T00:00:00Z"), "api.token_refused", "api:x", "token", "t"),
-                new(At("2026-10-05T00:00:00Z"), "dictionary.approval_denied", "user:bob", "dictionary", "3"),
+                new(At("2026-10-04T00:00:00Z"), "api.refused", "api:x", "token", "t"),
+                new(At("2026-10-05T00:00:00Z"), "dictionary.denied", "user:bob", "dictionary", "3"),
                 new(At("2026-11-05T00:00:00Z"), "workflow.write_blocked", "workflow:onboard@v2/run:2", "person", "p2"),
             ],
             backlog:

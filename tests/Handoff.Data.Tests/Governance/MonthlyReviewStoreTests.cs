@@ -41,7 +41,7 @@ public sealed class MonthlyReviewStoreTests
                 BreachedAt = At("2026-10-12T17:00:00Z"), EscalationLevel = 1, EscalatedTo = "ivan", Status = FeedbackStatus.Resolved,
                 ResolvedBy = "user:ivan", ResolvedAt = At("2026-10-13T09:00:00Z"), ElapsedSeconds = 86400, WithinSla = false });
             await w.Spine.Audit.AppendAsync(db, new AuditDraft("workflow:onboard@v1/run:x", "workflow.write_blocked", "person", "p-1", null, "directory", null, At("2026-10-15T10:00:00Z")));
-            await w.Spine.Audit.AppendAsync(db, new AuditDraft("user:bob", "dictionary.approval_refused", "dictionary", "4", null, null, null, At("2026-11-02T10:00:00Z")));
+            await w.Spine.Audit.AppendAsync(db, new AuditDraft("user:bob", "dictionary.refused", "dictionary", "4", null, null, null, At("2026-11-02T10:00:00Z")));
             await db.SaveChangesAsync();
             await tx.CommitAsync();
         }
