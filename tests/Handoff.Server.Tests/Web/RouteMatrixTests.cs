@@ -338,6 +338,7 @@ public sealed partial class RouteMatrixTests
         "reference" => "no-such-person",
         "documentName" => "v1",
         "name" => "User",
+        "month" => "2026-01",
         _ => "x",
     };
 
