@@ -121,6 +121,8 @@ public sealed class MonthlyReviewStore(DatabaseOptions database, TimeProvider cl
     /// <exception cref="MonthlyReviewFontException">No font for the PDF on this machine.</exception>
     public async Task<MonthlyReviewRow> GenerateAsync(ReviewMonth month, string actor, CancellationToken ct)
     {
+        // A bare name is a person (the CLI's --as); the web and the schedule pass user:… / schedule:….
+        actor = actor.Contains(':', StringComparison.Ordinal) ? actor : $"user:{actor}";
         var review = await BuildAsync(month, actor, ct);
         var html = MonthlyReviewHtml.Render(review);
         var pdf = MonthlyReviewPdf.Render(review);
@@ -141,7 +143,7 @@ public sealed class MonthlyReviewStore(DatabaseOptions database, TimeProvider cl
             PdfSha256 = Sha256(pdf),
         };
         db.MonthlyReviews.Add(row);
-        await audit.AppendAsync(db, new AuditDraft(actor.Contains(':', StringComparison.Ordinal) ? actor : $"user:{actor}", "review.generated", "monthly_review", $"{key}/v{version}",
+        await audit.AppendAsync(db, new AuditDraft(actor, "review.generated", "monthly_review", $"{key}/v{version}",
             [new("version", null, version.ToString(CultureInfo.InvariantCulture)), new("html_sha256", null, row.HtmlSha256), new("pdf_sha256", null, row.PdfSha256)], null, null, review.GeneratedAt), ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
