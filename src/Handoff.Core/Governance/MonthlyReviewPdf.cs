@@ -86,7 +86,7 @@ public static class MonthlyReviewPdf
         w.Gap();
 
         w.Heading("KPIs");
-        double[] kpiCols = [150, 70, 80, 45, 45, 45, 55, 45];
+        double[] kpiCols = [130, 70, 80, 45, 45, 45, 55, 45];
         w.Row(["KPI", "baseline", "target", "30 d", "60 d", "90 d", "month", "status"], kpiCols, bold: true);
         foreach (var k in r.Kpis)
         {
