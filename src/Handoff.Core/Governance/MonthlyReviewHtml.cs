@@ -139,7 +139,7 @@ public static class MonthlyReviewHtml
     /// <summary>A small line chart of a KPI's monthly values; months without a value leave a gap.</summary>
     public static string TrendSvg(KpiReviewLine line)
     {
-        const double W = 320, H = 140, L = 48, R = 8, T = 10, B = 24;
+        const double W = 320, H = 140, L = 48, R = 16, T = 10, B = 24;
         var trend = line.Fact.Trend;
         var ratio = line.Fact.Kpi.Unit == "ratio";
         var values = trend.Select(t => t.Value is { } v ? (double?)(double)(ratio ? v * 100m : v) : null).ToList();

@@ -248,7 +248,7 @@ public static class MonthlyReviewPdf
             var values = trend.Select(t => t.Value is { } v ? (double?)(double)(ratio ? v * 100m : v) : null).ToList();
             var max = values.Where(v => v is not null).Select(v => v!.Value).DefaultIfEmpty(0).Max();
             var top = max <= 0 ? 1 : MonthlyReviewHtml.NiceCeiling(max);
-            double left = x + 34, right = x + width - 6, upper = y + 20, lower = y + height - 16;
+            double left = x + 34, right = x + width - 14, upper = y + 20, lower = y + height - 16;
             _gfx.DrawLine(XPens.Gray, left, lower, right, lower);
             _gfx.DrawLine(XPens.Gray, left, upper, left, lower);
             _gfx.DrawString(MonthlyReviewHtml.AxisLabel(top, ratio), Small, XBrushes.Gray, new XRect(x + 2, upper - 4, 30, 10), XStringFormats.TopRight);
