@@ -30,16 +30,60 @@ public sealed class MonthlyReviewStoreTests
         {
             await using var tx = await db.Database.BeginTransactionAsync();
             db.SystemFindings.AddRange(
-                new SystemFindingRow { System = "hris", Kind = "drift", Key = "drift:Employment_Begin_Date", Severity = "critical", Detail = "column Employment_Begin_Date was renamed to Start_Dt",
-                    Owners = "hr:hr-ops, it:it-systems", RaisedAt = At("2026-10-06T08:00:00Z"), AcknowledgedBy = "user:ivan", AcknowledgedAt = At("2026-10-07T08:00:00Z"), ResolvedAt = At("2026-10-07T08:00:00Z") },
-                new SystemFindingRow { System = "payroll", Kind = "sync_age", Key = "sync_age", Severity = "warning", Detail = "no successful sync for 30h",
-                    Owners = "hr:hr-ops, it:it-systems", RaisedAt = At("2026-10-20T08:00:00Z") },
-                new SystemFindingRow { System = "ats", Kind = "volume", Key = "volume:1", Severity = "warning", Detail = "September only",
-                    Owners = "hr:hr-ops", RaisedAt = At("2026-09-02T08:00:00Z"), ResolvedAt = At("2026-09-03T08:00:00Z") });
-            db.FeedbackReports.Add(new FeedbackReportRow { Category = "account_access", Route = "it", Sla = "8h", Channel = "web", Note = "Ada cannot sign in",
-                ReportedBy = "user:hector", ReportedAt = At("2026-10-12T09:00:00Z"), RemindAt = At("2026-10-12T15:24:00Z"), DeadlineAt = At("2026-10-12T17:00:00Z"),
-                BreachedAt = At("2026-10-12T17:00:00Z"), EscalationLevel = 1, EscalatedTo = "ivan", Status = FeedbackStatus.Resolved,
-                ResolvedBy = "user:ivan", ResolvedAt = At("2026-10-13T09:00:00Z"), ElapsedSeconds = 86400, WithinSla = false });
+                new SystemFindingRow
+                {
+                    System = "hris",
+                    Kind = "drift",
+                    Key = "drift:Employment_Begin_Date",
+                    Severity = "critical",
+                    Detail = "column Employment_Begin_Date was renamed to Start_Dt",
+                    Owners = "hr:hr-ops, it:it-systems",
+                    RaisedAt = At("2026-10-06T08:00:00Z"),
+                    AcknowledgedBy = "user:ivan",
+                    AcknowledgedAt = At("2026-10-07T08:00:00Z"),
+                    ResolvedAt = At("2026-10-07T08:00:00Z")
+                },
+                new SystemFindingRow
+                {
+                    System = "payroll",
+                    Kind = "sync_age",
+                    Key = "sync_age",
+                    Severity = "warning",
+                    Detail = "no successful sync for 30h",
+                    Owners = "hr:hr-ops, it:it-systems",
+                    RaisedAt = At("2026-10-20T08:00:00Z")
+                },
+                new SystemFindingRow
+                {
+                    System = "ats",
+                    Kind = "volume",
+                    Key = "volume:1",
+                    Severity = "warning",
+                    Detail = "September only",
+                    Owners = "hr:hr-ops",
+                    RaisedAt = At("2026-09-02T08:00:00Z"),
+                    ResolvedAt = At("2026-09-03T08:00:00Z")
+                });
+            db.FeedbackReports.Add(new FeedbackReportRow
+            {
+                Category = "account_access",
+                Route = "it",
+                Sla = "8h",
+                Channel = "web",
+                Note = "Ada cannot sign in",
+                ReportedBy = "user:hector",
+                ReportedAt = At("2026-10-12T09:00:00Z"),
+                RemindAt = At("2026-10-12T15:24:00Z"),
+                DeadlineAt = At("2026-10-12T17:00:00Z"),
+                BreachedAt = At("2026-10-12T17:00:00Z"),
+                EscalationLevel = 1,
+                EscalatedTo = "ivan",
+                Status = FeedbackStatus.Resolved,
+                ResolvedBy = "user:ivan",
+                ResolvedAt = At("2026-10-13T09:00:00Z"),
+                ElapsedSeconds = 86400,
+                WithinSla = false
+            });
             await w.Spine.Audit.AppendAsync(db, new AuditDraft("workflow:onboard@v1/run:x", "workflow.write_blocked", "person", "p-1", null, "directory", null, At("2026-10-15T10:00:00Z")));
             await w.Spine.Audit.AppendAsync(db, new AuditDraft("user:bob", "dictionary.refused", "dictionary", "4", null, null, null, At("2026-11-02T10:00:00Z")));
             await db.SaveChangesAsync();

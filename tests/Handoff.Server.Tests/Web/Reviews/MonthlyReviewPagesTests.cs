@@ -83,8 +83,13 @@ public sealed class MonthlyReviewPagesTests
         {
             var row = new SystemFindingRow
             {
-                System = "hris", Kind = "drift", Key = "drift:removed:Department", Severity = "critical", Detail = "field Department was removed",
-                Owners = "hr:hr-ops, it:it-systems", RaisedAt = host.Runtime.Clock.GetUtcNow(),
+                System = "hris",
+                Kind = "drift",
+                Key = "drift:removed:Department",
+                Severity = "critical",
+                Detail = "field Department was removed",
+                Owners = "hr:hr-ops, it:it-systems",
+                RaisedAt = host.Runtime.Clock.GetUtcNow(),
             };
             db.SystemFindings.Add(row);
             await db.SaveChangesAsync();
