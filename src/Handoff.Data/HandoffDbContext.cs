@@ -73,6 +73,7 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
     public DbSet<FeedbackReportRow> FeedbackReports => Set<FeedbackReportRow>();
     public DbSet<FeedbackNoteRow> FeedbackNotes => Set<FeedbackNoteRow>();
     public DbSet<KpiSnapshotRow> KpiSnapshots => Set<KpiSnapshotRow>();
+    public DbSet<MonthlyReviewRow> MonthlyReviews => Set<MonthlyReviewRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -255,6 +256,16 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
             e.Property(k => k.Note).HasMaxLength(1000);
             e.Property(k => k.ComputedBy).HasMaxLength(200);
             e.HasIndex(k => new { k.Kpi, k.Scope, k.Checkpoint });
+        });
+        b.Entity<MonthlyReviewRow>(e =>
+        {
+            e.ToTable("monthly_reviews");
+            e.HasKey(r => r.Id);
+            e.Property(r => r.Month).HasMaxLength(7);
+            e.Property(r => r.GeneratedBy).HasMaxLength(200);
+            e.Property(r => r.HtmlSha256).HasMaxLength(64);
+            e.Property(r => r.PdfSha256).HasMaxLength(64);
+            e.HasIndex(r => new { r.Month, r.Version }).IsUnique();
         });
 
         // snake_case columns, so hand-written SQL (reports, COPY, psql) reads naturally on both providers.

@@ -50,6 +50,7 @@ public sealed class HandoffRuntime
         Feedback = new(database, clock, Audit, Workspace, Connectors);
         KpiCalculator = new(database, Audit);
         Kpis = new(database, clock, Audit, KpiCalculator);
+        Reviews = new(database, clock, Audit, Kpis, KpiCalculator, Backlog, Workspace);
     }
 
     /// <summary>This process's name in the cluster: <c>--node-id</c>, else <c>HANDOFF_NODE_ID</c>, else
@@ -72,6 +73,7 @@ public sealed class HandoffRuntime
     public Handoff.Data.Governance.ProcessAuditStore Processes { get; }
     public Handoff.Data.Governance.KpiCalculator KpiCalculator { get; }
     public Handoff.Data.Governance.KpiStore Kpis { get; }
+    public Handoff.Data.Governance.MonthlyReviewStore Reviews { get; }
     public SourceSync Sync { get; }
     public ScheduledChanges Scheduled { get; }
     public ReviewQueue Review { get; }

@@ -32,6 +32,7 @@ public static class HandoffWebHost
         builder.Services.AddHostedService<NodeWorker>();
         builder.AddHandoffTelemetry(runtime);
         builder.Services.AddHostedService<FeedbackSlaWorker>();
+        builder.Services.AddHostedService<GovernanceScheduleWorker>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.AddHandoffWeb(runtime);

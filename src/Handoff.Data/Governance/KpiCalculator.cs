@@ -58,6 +58,7 @@ public sealed class KpiCalculator(DatabaseOptions database, AuditLog audit)
         var errors = quarantined + conflicts + corrections;
 
         var dayOne = await ObservedAsync(db, Kpis.DayOneTickets, from, to, ct);
+        var (dayOneTickets, dayOneTagged) = await DayOneTicketsAsync(db, from, to, workflowId, ct);
 
         var runs = db.Runs.AsNoTracking().Where(r => r.FinishedAt != null && r.FinishedAt >= from && r.FinishedAt < to
             && (r.Status == RunStatus.Completed || r.Status == RunStatus.CompletedWithErrors || r.Status == RunStatus.Failed));
@@ -78,11 +79,38 @@ public sealed class KpiCalculator(DatabaseOptions database, AuditLog audit)
             new(Kpis.HrHoursPerWeek, hours, maps.Count == 0 ? "no process map: import one (handoff process import) to price an intervention"
                 : $"{interventions} interventions ({approvals} approvals, {reviewsResolved} review items, {manualFixes} staged writes, {quarantineResolved} quarantine rows, {corrections} corrections) × {Math.Round(minutes, 2)} min"),
             new(Kpis.DataErrorRate, Kpis.Rate(errors, automatedFieldWrites), $"({quarantined} quarantined + {conflicts} conflicts + {corrections} corrections) / {automatedFieldWrites} automated field writes"),
-            new(Kpis.DayOneTickets, dayOne.Count == 0 ? null : dayOne.Sum, $"{dayOne.Count} observations"),
+            new(Kpis.DayOneTickets, dayOne.Count == 0 && !dayOneTagged ? null : dayOne.Sum + dayOneTickets,
+                $"{dayOneTickets} tickets created by runs with category day_one + {dayOne.Sum} entered ({dayOne.Count} observations)"),
             new(Kpis.AutomationFailureRate, Kpis.Rate(failed, finished), $"{failed} failed / {finished} finished runs"),
             new(Kpis.SecurityIncidents, flagged + (recorded.Count == 0 ? 0m : recorded.Sum), $"{flagged} flagged audit entries + {recorded.Sum} recorded incidents"),
             new(Kpis.AuditCompleteness, completeness.Expected == 0 ? null : (decimal)completeness.Logged / completeness.Expected, $"{completeness.Logged} of {completeness.Expected} expected entries"),
         ];
+    }
+
+    /// <summary>The ticket steps that ran with <c>category: day_one</c>.</summary>
+    public const string DayOneCategory = "day_one";
+
+    /// <summary>Tickets a workflow opened with <c>category: day_one</c> (a ticketing step that completed
+    /// and got a ticket id) in the window, and whether any such step ever ran — without one, and without an
+    /// observation, the KPI has no source and stays "—" rather than claiming 0 tickets.</summary>
+    private static async Task<(int Count, bool Tagged)> DayOneTicketsAsync(HandoffDbContext db, DateTimeOffset from, DateTimeOffset to, string? workflowId, CancellationToken ct)
+    {
+        var tagged = db.RunSteps.AsNoTracking().Where(s => s.Uses == "ticketing.create_ticket" && s.InputsJson.Contains(DayOneCategory));
+        if (!await tagged.AnyAsync(ct))
+            return (0, false);
+        var window = tagged.Where(s => s.Status == "completed" && s.FinishedAt >= from && s.FinishedAt < to);
+        if (workflowId is not null)
+            window = window.Where(s => db.Runs.Any(r => r.Id == s.RunId && r.WorkflowId == workflowId));
+        // The text match only narrows the rows; the category itself is read from the JSON.
+        var rows = await window.Select(s => new { s.InputsJson, s.OutputsJson }).ToListAsync(ct);
+        return (rows.Count(r => Property(r.InputsJson, "category") == DayOneCategory && Property(r.OutputsJson, "ticket") is { Length: > 0 }), true);
+    }
+
+    private static string? Property(string json, string name)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null
+            ? v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText() : null;
     }
 
     private static async Task<(int Count, decimal Sum)> ObservedAsync(HandoffDbContext db, string kpi, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)

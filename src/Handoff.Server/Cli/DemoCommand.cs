@@ -73,6 +73,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         console.MarkupLineInterpolated($"tick: {tick.ChangesApplied} future-dated change(s) due, {tick.Transitions} lifecycle transition(s)");
         await DemoWorkflows.RunAsync(console, runtime, workspaceDir, ct);
         await ProcessImportCommand.ImportWorkspaceProcessesAsync(console, runtime, workspaceDir, ct);
+        await DemoGovernance.RunAsync(console, runtime, workspaceDir, ct);
         // The KPIs from the demo's real runs, quarantine and audit rows (handoff kpi list, /Kpis).
         console.Write(new Rule("KPIs (last 30 days)").LeftJustified());
         console.Write(await KpiListCommand.KpiTableAsync(runtime, ct));

@@ -101,6 +101,15 @@ public static class HandoffCommandLine
                 b.AddCommand<KpiObserveCommand>("observe").WithDescription("Record a manual observation (day-one tickets, an incident, a custom KPI) or --baseline.");
                 b.AddCommand<KpiAddCustomCommand>("add-custom").WithDescription("Add a custom KPI fed by manual observations.");
             });
+            // Not under `review`: that branch is the review queue (`handoff review list` lists review items).
+            c.AddBranch("monthly-review", b =>
+            {
+                b.SetDescription("The monthly HR–IT review: KPIs, findings, incidents, feedback and backlog as an archived HTML page and PDF.");
+                b.AddCommand<MonthlyReviewGenerateCommand>("generate").WithDescription("Generate a new version of a month's review (default: last month); --out DIR writes the files.");
+                b.AddCommand<MonthlyReviewListCommand>("list").WithDescription("Archived reviews: every month and version with its checksums.");
+                b.AddCommand<MonthlyReviewShowCommand>("show").WithDescription("A stored review; --pdf FILE / --html FILE write its files.");
+                b.AddCommand<MonthlyReviewScheduleCommand>("schedule").WithDescription("Show or set when the server generates last month's review (cron, UTC).");
+            });
             c.AddCommand<SimulateCommand>("simulate").WithDescription("Run a workflow with no side effects for a person, a filter or N generated people; print the writes it would make.");
             c.AddBranch("runs", b =>
             {

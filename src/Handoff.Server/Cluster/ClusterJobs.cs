@@ -21,6 +21,12 @@ public sealed class ClusterJobs(HandoffRuntime runtime, ILogger<ClusterJobs> log
     /// <summary>Scheduled reconciliation.</summary>
     public const string Reconcile = "reconcile";
 
+    /// <summary>The 30/60/90-day KPI snapshots.</summary>
+    public const string KpiSnapshots = "kpi-snapshots";
+
+    /// <summary>The scheduled monthly review.</summary>
+    public const string MonthlyReview = "monthly-review";
+
     /// <summary>How often a node asks for a job's lease: often enough that the holder renews well
     /// before its lease runs out, never more often than the job's own interval.</summary>
     public TimeSpan PollFor(TimeSpan interval) => Min(interval, Min(TimeSpan.FromSeconds(15), runtime.Jobs.Lease / 3));

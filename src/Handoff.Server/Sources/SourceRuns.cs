@@ -19,7 +19,9 @@ public static class SourceRuns
 {
     /// <summary>Reads a system's drop folder (or one file) through the pipeline.</summary>
     /// <param name="progress">told the number of records read so far, after each one (a background job's progress bar)</param>
-    public static async Task<SyncReport> SyncAsync(HandoffRuntime runtime, string system, string? file, CancellationToken ct, IProgress<int>? progress = null)
+    /// <param name="fullExport">the file is a complete export (watched for schema drift and volume like a
+    /// folder read); default: only a folder read is</param>
+    public static async Task<SyncReport> SyncAsync(HandoffRuntime runtime, string system, string? file, CancellationToken ct, IProgress<int>? progress = null, bool? fullExport = null)
     {
         var workspace = await runtime.Workspace.LoadActiveAsync(ct);
         var definition = workspace.Definition.FindSystem(system)
@@ -34,7 +36,7 @@ public static class SourceRuns
             throw new WorkspaceStateException(e.Message);
         }
         var items = progress is null ? reader.ReadAsync(ct) : Counted(reader.ReadAsync(ct), progress);
-        return await runtime.Sync.RunAsync(workspace.Definition, system, items, definition.Connector, ct, fullSnapshot: file is null);
+        return await runtime.Sync.RunAsync(workspace.Definition, system, items, definition.Connector, ct, fullSnapshot: fullExport ?? file is null);
     }
 
     /// <summary>The records of a CSV system's drop folder, counted by lines (a quoted line break makes

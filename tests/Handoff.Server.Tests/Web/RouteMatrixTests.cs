@@ -81,6 +81,7 @@ public sealed partial class RouteMatrixTests
         ["PAGE /Systems/Index"] = Capabilities.SystemsRead,
         ["PAGE /Systems/Sync"] = Capabilities.SystemsSync,
         ["PAGE /Systems/Release"] = Capabilities.SystemsSync,
+        ["PAGE /Systems/Acknowledge"] = Capabilities.SystemsSync,
         ["PAGE /Systems/Test"] = Capabilities.SystemsTest,
         ["PAGE /Systems/Schema/{system}"] = Capabilities.SystemsRead,
         ["PAGE /Systems/{system}/Reconciliation"] = Capabilities.SystemsRead,
@@ -145,6 +146,10 @@ public sealed partial class RouteMatrixTests
         ["PAGE /Feedback/Handle"] = Capabilities.FeedbackHandle,
         ["PAGE /Kpis"] = Capabilities.KpisRead,
         ["PAGE /Kpis/Index"] = Capabilities.KpisRead,
+        ["PAGE /Reviews"] = Capabilities.MonthlyReviewRead,
+        ["PAGE /Reviews/Index"] = Capabilities.MonthlyReviewRead,
+        ["PAGE /Reviews/Generate"] = Capabilities.MonthlyReviewGenerate,
+        ["PAGE /Reviews/{month:length(7)}"] = Capabilities.MonthlyReviewRead,
 
         ["GET /api/me"] = SignedIn,
         ["GET /api/dashboard"] = SignedIn,
@@ -335,6 +340,7 @@ public sealed partial class RouteMatrixTests
         "reference" => "no-such-person",
         "documentName" => "v1",
         "name" => "User",
+        "month" => "2026-01",
         _ => "x",
     };
 

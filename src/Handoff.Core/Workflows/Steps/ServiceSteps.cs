@@ -9,6 +9,7 @@ namespace Handoff.Core.Workflows.Steps;
 [StepInput("body", InputKind.Text)]
 [StepInput("queue", InputKind.Text)]
 [StepInput("due", InputKind.Date)]
+[StepInput("category", InputKind.Text, Description = "day_one counts the ticket in the day-one tickets KPI (an IT support ticket of a new hire in the first days)")]
 public sealed class CreateTicketStep : IWorkflowStep
 {
     public async Task<StepOutcome> ExecuteAsync(StepContext context, CancellationToken ct)

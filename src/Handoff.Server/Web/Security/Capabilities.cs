@@ -65,6 +65,10 @@ public static class Capabilities
     public const string FeedbackHandle = "feedback.handle";
     /// <summary>The KPI page: baselines, targets, 30/60/90-day actuals and trends (no personal data).</summary>
     public const string KpisRead = "kpis.read";
+    /// <summary>The archived monthly reviews (KPIs, findings, incident entries, feedback counts, backlog) and their files.</summary>
+    public const string MonthlyReviewRead = "monthly_review.read";
+    /// <summary>Generate a new version of a month's review (the review meeting's preparers: HR, IT admin, audit).</summary>
+    public const string MonthlyReviewGenerate = "monthly_review.generate";
 
     private const string HrA = HandoffRoles.HrAdmin, HrO = HandoffRoles.HrOperator, ItA = HandoffRoles.ItAdmin,
         ItO = HandoffRoles.ItOperator, Aud = HandoffRoles.Auditor, View = HandoffRoles.Viewer;
@@ -115,6 +119,8 @@ public static class Capabilities
         [FeedbackRead] = [HrA, HrO, ItA, ItO, Aud],
         [FeedbackHandle] = [HrA, HrO, ItA, ItO],
         [KpisRead] = [HrA, HrO, ItA, ItO, Aud, View],
+        [MonthlyReviewRead] = [HrA, HrO, ItA, ItO, Aud],
+        [MonthlyReviewGenerate] = [HrA, HrO, ItA, Aud],
     };
 
     public static bool Has(string role, string capability) => Matrix[capability].Contains(role);
