@@ -125,7 +125,12 @@ public static class LatencyBenchmark
                 await WaitReadyAsync(http, child, url, TimeSpan.FromMinutes(3));
             Console.Error.WriteLine($"{nodes} nodes ready: {string.Join(", ", servers.Select(s => s.Url))}");
 
+            // Warm-up, not reported: the first deliveries of each node pay for JIT and connection pools.
             var next = 800_000;
+            Console.Error.WriteLine("== warm-up: 2/s for 10 s (not reported)");
+            var warm = await RunStepAsync(http, ldap, servers, secret, ou, 2, 10, next);
+            next += 20;
+            Console.Error.WriteLine($"   warm-up: present {warm.Present} of {warm.Sent}, p50 {warm.P50:F0} ms, max {warm.Max:F0} ms");
             foreach (var rate in rates)
             {
                 Console.Error.WriteLine($"== {rate}/s for {seconds} s");
