@@ -126,15 +126,17 @@ public static class LatencyBenchmark
             Console.Error.WriteLine($"{nodes} nodes ready: {string.Join(", ", servers.Select(s => s.Url))}");
 
             // Warm-up, not reported: the first deliveries of each node pay for JIT and connection pools.
-            var next = 800_000;
+            // Employee numbers and names unique to this run: the connector finds an earlier account by its
+            // anchor anywhere under the base DN, so an employeeNumber of an earlier run would be "already there".
+            var next = 0;
             Console.Error.WriteLine("== warm-up: 2/s for 10 s (not reported)");
-            var warm = await RunStepAsync(http, ldap, servers, secret, ou, 2, 10, next);
+            var warm = await RunStepAsync(http, ldap, servers, secret, ou, run, 2, 10, next);
             next += 20;
             Console.Error.WriteLine($"   warm-up: present {warm.Present} of {warm.Sent}, p50 {warm.P50:F0} ms, max {warm.Max:F0} ms");
             foreach (var rate in rates)
             {
                 Console.Error.WriteLine($"== {rate}/s for {seconds} s");
-                var step = await RunStepAsync(http, ldap, servers, secret, ou, rate, seconds, next);
+                var step = await RunStepAsync(http, ldap, servers, secret, ou, run, rate, seconds, next);
                 next += rate * seconds;
                 steps.Add(step);
                 Console.Error.WriteLine($"   sent {step.Sent}, accepted {step.Accepted}, present {step.Present}; p50 {step.P50:F0} ms, p95 {step.P95:F0} ms, p99 {step.P99:F0} ms, max {step.Max:F0} ms; load {step.Load}");
@@ -196,7 +198,7 @@ public static class LatencyBenchmark
     /// employee numbers whose account has not been seen yet. Waits (bounded: 120 s after the last send)
     /// for every accepted person's account.</summary>
     private static async Task<Step> RunStepAsync(HttpClient http, LdapConnection ldap, List<(HandoffChild Child, string Url)> servers, string secret, string ou,
-        int rate, int seconds, int firstId)
+        string run, int rate, int seconds, int firstId)
     {
         var total = rate * seconds;
         var accepted = new ConcurrentDictionary<string, long>();
@@ -242,14 +244,14 @@ public static class LatencyBenchmark
             if (wait > TimeSpan.Zero)
                 await Task.Delay(wait);
             await gate.WaitAsync();
-            var employee = (firstId + i).ToString(CultureInfo.InvariantCulture);
+            var employee = run + (firstId + i).ToString("D6", CultureInfo.InvariantCulture);
             var url = servers[i % servers.Count].Url;
-            var name = Letters(i);
+            var name = Letters(int.Parse(run, CultureInfo.InvariantCulture)) + "x" + Letters(firstId + i);
             sends.Add(Task.Run(async () =>
             {
                 try
                 {
-                    var body = Encoding.UTF8.GetBytes($$"""{"records":[{"Employee_ID":"{{employee}}","Legal_First_Name":"Lat","Legal_Last_Name":"Rate{{rate}}{{name}}","Employment_Begin_Date":"{{start}}","Department":"Engineering","Worker_Type":"Regular","Time_Zone":"Europe/Berlin"}]}""");
+                    var body = Encoding.UTF8.GetBytes($$"""{"records":[{"Employee_ID":"{{employee}}","Legal_First_Name":"Lat","Legal_Last_Name":"Lat{{name}}","Employment_Begin_Date":"{{start}}","Department":"Engineering","Worker_Type":"Regular","Time_Zone":"Europe/Berlin"}]}""");
                     var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
                     using var request = new HttpRequestMessage(HttpMethod.Post, url + "/hooks/hris") { Content = new ByteArrayContent(body) };
                     request.Content.Headers.ContentType = new("application/json");
