@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using CsvHelper;
-using Handoff.Core.Demo;
 using Handoff.Core.Dictionary;
 using Handoff.Core.People;
 using Handoff.Core.Reconciliation;
