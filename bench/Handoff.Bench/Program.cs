@@ -7,6 +7,10 @@ if (args.Length > 0 && args[0] == "workflows")
     return await WorkflowBench.MainAsync(args[1..]);
 if (args.Length > 0 && args[0] == "ldap")
     return await LdapBenchmark.RunAsync(args[1..]);
+if (args.Length > 0 && args[0] == "scale")
+    return await ScaleBenchmark.RunAsync(args[1..]);
+if (args.Length > 0 && args[0] == "latency")
+    return await LatencyBenchmark.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "reconcile")
     return await ReconcileBenchmark.RunAsync(args[1..]);
 

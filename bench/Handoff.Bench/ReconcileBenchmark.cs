@@ -190,7 +190,7 @@ public static partial class ReconcileBenchmark
     }
 
     /// <summary>samples/acme with the directory pointed at slapd (the benchmark's OU) and OpenLDAP bindings.</summary>
-    private static string Workspace(string url, string baseDn, string bindDn, string passwordEnv, string ou)
+    internal static string Workspace(string url, string baseDn, string bindDn, string passwordEnv, string ou)
     {
         var source = BenchOptions.SamplesWorkspace;
         var target = Path.Combine(Path.GetTempPath(), "handoff-bench-reconcile-ws-" + Guid.NewGuid().ToString("N")[..8]);

@@ -15,12 +15,17 @@ public sealed class RetentionSettings : HandoffSettings
 /// terminated workers. The list names people by id and fields by name only.</summary>
 public sealed class RetentionRunCommand : HandoffCommand<RetentionSettings>
 {
+    /// <summary>Rows of the table printed; the count line below it covers the rest.</summary>
+    public const int MaxRows = 200;
+
     protected override async Task<int> RunAsync(HandoffRuntime runtime, RetentionSettings settings, CancellationToken ct)
     {
         var workspace = await runtime.Workspace.LoadActiveAsync(ct);
         var actions = await runtime.Retention.RunAsync(workspace.Definition.Dictionary, settings.DryRun, ct);
         var table = new Table().AddColumns("person", "fields", "policies", "then");
-        foreach (var a in actions)
+        // A purge of a large workforce touches tens of thousands of people; the console shows the first
+        // ones (the audit log has one entry each), not a table that takes minutes to lay out.
+        foreach (var a in actions.Take(MaxRows))
         {
             table.AddRow(a.PersonId.ToString(),
                 Markup.Escape(string.Join(", ", a.Fields.Select(f => $"{f.Field} ({f.Action.ToString().ToLowerInvariant()})"))),
@@ -28,6 +33,8 @@ public sealed class RetentionRunCommand : HandoffCommand<RetentionSettings>
                 a.Purged ? "purged" : "terminated (data under a longer policy kept)");
         }
         Console.Write(table);
+        if (actions.Count > MaxRows)
+            Console.MarkupLineInterpolated($"… and {actions.Count - MaxRows} more (each has its audit entry: handoff audit export)");
         Console.MarkupLineInterpolated($"{actions.Count} person(s) {(settings.DryRun ? "would be affected (dry run: nothing changed)" : "purged or pseudonymized; one audit entry each")}");
         return 0;
     }
