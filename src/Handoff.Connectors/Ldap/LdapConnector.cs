@@ -198,6 +198,15 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
         return (await SearchAsync(Settings.BaseDn, $"(&{AccountFilter}{LdapText.Equal(native, value)})", SearchScope.Subtree, ["1.1"], ct, sizeLimit: 1)).Count > 0;
     }
 
+    public async ValueTask<bool> IsTakenByOthersAsync(string objectClass, string attribute, string value, string? anchor, CancellationToken ct)
+    {
+        if (anchor is null)
+            return await IsTakenAsync(objectClass, attribute, value, ct);
+        var native = attribute == AccountAttributes.Username ? UsernameAttribute : _twin.NativeNameOf(attribute) ?? attribute;
+        var holders = await SearchAsync(Settings.BaseDn, $"(&{AccountFilter}{LdapText.Equal(native, value)})", SearchScope.Subtree, [AnchorAttribute], ct, sizeLimit: 2);
+        return holders.Any(h => !string.Equals(h.First(AnchorAttribute), anchor, StringComparison.Ordinal));
+    }
+
     public int? MaxLength(string objectClass, string attribute)
     {
         if (objectClass != ObjectClasses.Account)

@@ -45,6 +45,13 @@ public interface IUniqueValueLookup
     /// <param name="attribute">the operation-level attribute name, e.g. <see cref="AccountAttributes.Username"/></param>
     ValueTask<bool> IsTakenAsync(string objectClass, string attribute, string value, CancellationToken ct);
 
+    /// <summary>Taken by someone else: a value held only by the object that carries <paramref name="anchor"/>
+    /// is the person's own (an earlier create whose commit was lost when the process died) and is not
+    /// taken, so the retried create asks for the same name and finds its own object instead of
+    /// making a second one under the next free name. Systems without anchors answer as <see cref="IsTakenAsync"/>.</summary>
+    ValueTask<bool> IsTakenByOthersAsync(string objectClass, string attribute, string value, string? anchor, CancellationToken ct) =>
+        IsTakenAsync(objectClass, attribute, value, ct);
+
     /// <summary>The longest value the system accepts for the attribute (20 for an AD sAMAccountName), if limited.</summary>
     int? MaxLength(string objectClass, string attribute);
 }

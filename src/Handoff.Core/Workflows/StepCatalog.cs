@@ -210,7 +210,7 @@ public abstract class StepContext
     public abstract Task<TargetOperationResult> ApplyAsync(TargetOperation operation, CancellationToken ct);
 
     /// <summary>The first free value among the alternatives, then numbered ones (<c>john.smith2</c>) — unique in the target.</summary>
-    public abstract ValueTask<string> SelectUniqueAsync(string objectClass, string attribute, IReadOnlyList<string> alternatives, CancellationToken ct);
+    public abstract ValueTask<string> SelectUniqueAsync(string objectClass, string attribute, IReadOnlyList<string> alternatives, string? anchor, CancellationToken ct);
 
     /// <summary>Requests a canonical write (checked against permissions and the dictionary's writers).</summary>
     public abstract void WriteField(string field, string? value);

@@ -57,12 +57,12 @@ internal sealed class EngineStepContext(WorkflowEngine engine, ITargetConnectorS
         return result;
     }
 
-    public override async ValueTask<string> SelectUniqueAsync(string objectClass, string attribute, IReadOnlyList<string> alternatives, CancellationToken ct)
+    public override async ValueTask<string> SelectUniqueAsync(string objectClass, string attribute, IReadOnlyList<string> alternatives, string? anchor, CancellationToken ct)
     {
         var system = target ?? throw new PermissionDeniedException($"step \"{Step.Id}\" has no target system");
         if (connectors.Find(system) is not IUniqueValueLookup lookup)
             return alternatives[0];
-        return await Handoff.Core.Templates.UniqueValue.SelectAsync(alternatives, (value, token) => lookup.IsTakenAsync(objectClass, attribute, value, token),
+        return await Handoff.Core.Templates.UniqueValue.SelectAsync(alternatives, (value, token) => lookup.IsTakenByOthersAsync(objectClass, attribute, value, anchor, token),
             lookup.MaxLength(objectClass, attribute), cancellationToken: ct);
     }
 

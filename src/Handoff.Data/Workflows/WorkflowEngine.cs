@@ -87,12 +87,18 @@ public sealed partial class WorkflowEngine(
             var now = clock.GetUtcNow();
             await using var db = database.CreateContext();
             await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var active = (await workflows.ActiveAsync(db, ct)).Where(a => a.Definition.Trigger.Kind == TriggerKind.Event).ToList();
+            // With no event workflow active (a first import, before go-live) nothing is built per event:
+            // larger batches are only marked, so a million-row import's events clear in minutes, not hours.
+            var batch = active.Count == 0 ? 5000 : 500;
+            var claim = active.Count == 0
+                ? "SELECT * FROM outbox_events WHERE processed_at IS NULL ORDER BY id LIMIT 5000 FOR UPDATE SKIP LOCKED"
+                : "SELECT * FROM outbox_events WHERE processed_at IS NULL ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED";
             var events = db.Database.IsNpgsql()
-                ? await db.OutboxEvents.FromSqlRaw("SELECT * FROM outbox_events WHERE processed_at IS NULL ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED").ToListAsync(ct)
-                : await db.OutboxEvents.Where(e => e.ProcessedAt == null).OrderBy(e => e.Id).Take(500).ToListAsync(ct);
+                ? await db.OutboxEvents.FromSqlRaw(claim).AsNoTracking().ToListAsync(ct)
+                : await db.OutboxEvents.AsNoTracking().Where(e => e.ProcessedAt == null).OrderBy(e => e.Id).Take(batch).ToListAsync(ct);
             if (events.Count == 0)
                 return total;
-            var active = (await workflows.ActiveAsync(db, ct)).Where(a => a.Definition.Trigger.Kind == TriggerKind.Event).ToList();
             // A workflow starts on events that happened after it was first activated, not on the history before.
             var activeIds = active.Select(a => a.Row.WorkflowId).ToList();
             var since = await db.TriggerStates.AsNoTracking().Where(t => activeIds.Contains(t.WorkflowId)).ToDictionaryAsync(t => t.WorkflowId, t => t.ActiveSince, ct);
@@ -121,10 +127,11 @@ public sealed partial class WorkflowEngine(
                     }
                 }
             }
-            foreach (var e in events)
-                e.ProcessedAt = now;
             await audit.AppendAsync(db, drafts, ct);
             await db.SaveChangesAsync(ct);
+            // One statement marks the batch (rather than one UPDATE per tracked event).
+            var eventIds = events.Select(e => e.Id).ToList();
+            await db.OutboxEvents.Where(e => eventIds.Contains(e.Id)).ExecuteUpdateAsync(u => u.SetProperty(e => e.ProcessedAt, now), ct);
             await tx.CommitAsync(ct);
         }
     }

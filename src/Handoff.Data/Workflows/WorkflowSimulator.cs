@@ -218,7 +218,7 @@ public sealed class WorkflowSimulator(DatabaseOptions database, TimeProvider clo
             return new TargetOperationResult(nativeId, false, outputs);
         }
 
-        public override async ValueTask<string> SelectUniqueAsync(string objectClass, string attribute, IReadOnlyList<string> alternatives, CancellationToken ct)
+        public override async ValueTask<string> SelectUniqueAsync(string objectClass, string attribute, IReadOnlyList<string> alternatives, string? anchor, CancellationToken ct)
         {
             var system = target ?? "";
             var lookup = connectors.Find(system) as IUniqueValueLookup;

@@ -115,7 +115,7 @@ public sealed partial class HostileNamesIntoSlapdTests
         Assert.Equal(workers.Count, link);
     }
 
-    private static string CopyAcmeWithLdapDirectory(TestDirectory slapd, string peopleOu)
+    internal static string CopyAcmeWithLdapDirectory(TestDirectory slapd, string peopleOu, string rdn = "cn")
     {
         var target = Path.Combine(Path.GetTempPath(), "handoff-hostile-ws-" + Guid.NewGuid().ToString("N")[..8]);
         foreach (var file in Directory.EnumerateFiles(Repository.AcmeWorkspace, "*", SearchOption.AllDirectories))
@@ -137,7 +137,7 @@ public sealed partial class HostileNamesIntoSlapdTests
                   bind_dn: {slapd.BindDn}
                   password_env: {slapd.PasswordEnv}
                   dialect: openldap
-                  rdn: cn
+                  rdn: {rdn}
                   people_ou: '{peopleOu}'
                   group_ou: '{peopleOu.Replace("ou=people-", "ou=groups-", StringComparison.Ordinal)}'
 

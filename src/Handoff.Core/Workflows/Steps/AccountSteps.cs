@@ -30,7 +30,8 @@ public sealed class CreateAccountStep : IWorkflowStep
             return new StepOutcome.Completed(new Dictionary<string, object?> { ["native_id"] = existing, ["already_linked"] = true });
         var alternatives = new List<string> { context.RequiredText("username") };
         alternatives.AddRange(context.List("alternatives"));
-        var username = await context.SelectUniqueAsync(ObjectClasses.Account, AccountAttributes.Username, alternatives, ct);
+        var anchor = context.Text("anchor") is { Length: > 0 } a ? a : null;
+        var username = await context.SelectUniqueAsync(ObjectClasses.Account, AccountAttributes.Username, alternatives, anchor, ct);
         var attributes = new Dictionary<string, object?>
         {
             [AccountAttributes.Username] = username,
@@ -45,7 +46,6 @@ public sealed class CreateAccountStep : IWorkflowStep
         };
         foreach (var (name, value) in context.Map("attributes"))
             attributes[name] = value;
-        var anchor = context.Text("anchor") is { Length: > 0 } a ? a : null;
         var result = await context.ApplyAsync(new TargetOperation(TargetOperationKind.Create, ObjectClasses.Account, null,
             anchor, attributes, context.IdempotencyKey), ct);
         var outputs = new Dictionary<string, object?>(result.Outputs)
