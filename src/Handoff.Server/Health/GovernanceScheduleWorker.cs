@@ -26,17 +26,21 @@ public sealed class GovernanceScheduleWorker(HandoffRuntime runtime, ClusterJobs
             return;
         // A short grace after start-up: the first minutes belong to migrations, syncs and the web app.
         await Task.Delay(TimeSpan.FromSeconds(Math.Max(0, configuration.GetValue("Handoff:Governance:StartDelaySeconds", 60))), stoppingToken);
-        DateTimeOffset since;
-        await using (var db = runtime.Database.CreateContext())
-        {
-            since = await db.JobLeases.AsNoTracking().Where(l => l.Name == ClusterJobs.MonthlyReview).Select(l => l.LastRunAt).FirstOrDefaultAsync(stoppingToken)
-                ?? runtime.Clock.GetUtcNow();
-        }
+        // Read inside the loop: the database may be down at start-up (a PostgreSQL outage), and an
+        // exception escaping ExecuteAsync would stop the whole node.
+        DateTimeOffset? since = null;
         using var timer = new PeriodicTimer(jobs.PollFor(ReviewInterval));
         do
         {
             try
             {
+                if (since is null)
+                {
+                    await using var db = runtime.Database.CreateContext();
+                    since = await db.JobLeases.AsNoTracking().Where(l => l.Name == ClusterJobs.MonthlyReview).Select(l => l.LastRunAt).FirstOrDefaultAsync(stoppingToken)
+                        ?? runtime.Clock.GetUtcNow();
+                }
+                var from = since.Value;
                 await jobs.RunIfDueAsync(ClusterJobs.KpiSnapshots, SnapshotInterval, async ct =>
                 {
                     var added = await runtime.Kpis.SnapshotAsync("schedule:kpi-snapshots", ct);
@@ -45,7 +49,7 @@ public sealed class GovernanceScheduleWorker(HandoffRuntime runtime, ClusterJobs
                 }, stoppingToken);
                 await jobs.RunIfDueAsync(ClusterJobs.MonthlyReview, ReviewInterval, async ct =>
                 {
-                    if (await runtime.Reviews.GenerateDueAsync(since, ct) is { } row)
+                    if (await runtime.Reviews.GenerateDueAsync(from, ct) is { } row)
                         log.LogInformation("monthly review {Month} generated on schedule (version {Version})", row.Month, row.Version);
                 }, stoppingToken);
             }
