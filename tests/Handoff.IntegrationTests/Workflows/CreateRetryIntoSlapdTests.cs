@@ -34,7 +34,7 @@ public sealed class CreateRetryIntoSlapdTests
     {
         var slapd = TestDirectory.OpenLdap;
         var ou = $"ou=people-retry-{Guid.NewGuid().ToString("N")[..6]},ou=Handoff Tests";
-        var workspace = HostileNamesIntoSlapdTests.CopyAcmeWithLdapDirectory(slapd, ou, rdn: "uid");
+        var workspace = LdapWorkspace.CopyAcme(slapd, ou, rdn: "uid");
         var spine = await DataSpine.StartAsync(TestDatabases.Sqlite, workspaceDir: workspace);
         var workflows = new WorkflowStore(spine.Database, spine.Clock, spine.Audit, spine.Workspace);
         var engine = new WorkflowEngine(spine.Database, spine.Clock, spine.Audit, spine.Workspace, workflows, spine.Keys,

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Handoff.Connectors;
 using Handoff.Data.Tests;
 using Handoff.Data.Tests.Workflows;
@@ -17,7 +16,7 @@ namespace Handoff.IntegrationTests.Workflows;
 /// <c>givenName</c> and <c>sn</c> holding those names unchanged. (The username itself keeps to the
 /// connector's portable character set; the sandbox twin refuses the same usernames.)
 /// </summary>
-public sealed partial class HostileNamesIntoSlapdTests
+public sealed class HostileNamesIntoSlapdTests
 {
     private const string Joiner = """
         id: hostile-joiner
@@ -48,7 +47,7 @@ public sealed partial class HostileNamesIntoSlapdTests
     {
         var slapd = TestDirectory.OpenLdap;
         var ou = $"ou=people-hostile-wf-{Guid.NewGuid().ToString("N")[..6]},ou=Handoff Tests";
-        var spine = await DataSpine.StartAsync(TestDatabases.Sqlite, workspaceDir: CopyAcmeWithLdapDirectory(slapd, ou));
+        var spine = await DataSpine.StartAsync(TestDatabases.Sqlite, workspaceDir: LdapWorkspace.CopyAcme(slapd, ou, rdn: "cn"));
         var workflows = new WorkflowStore(spine.Database, spine.Clock, spine.Audit, spine.Workspace);
         var engine = new WorkflowEngine(spine.Database, spine.Clock, spine.Audit, spine.Workspace, workflows, spine.Keys,
             ws => TargetConnectors.For(ws, spine.Database, spine.Clock), new EngineOptions { Workers = 4 });
@@ -114,40 +113,4 @@ public sealed partial class HostileNamesIntoSlapdTests
         var link = await ctx.AccountLinks.AsNoTracking().CountAsync();
         Assert.Equal(workers.Count, link);
     }
-
-    internal static string CopyAcmeWithLdapDirectory(TestDirectory slapd, string peopleOu, string rdn = "cn")
-    {
-        var target = Path.Combine(Path.GetTempPath(), "handoff-hostile-ws-" + Guid.NewGuid().ToString("N")[..8]);
-        foreach (var file in Directory.EnumerateFiles(Repository.AcmeWorkspace, "*", SearchOption.AllDirectories))
-        {
-            var to = Path.Combine(target, Path.GetRelativePath(Repository.AcmeWorkspace, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            File.Copy(file, to);
-        }
-        var systems = Path.Combine(target, "systems.yaml");
-        var ldap = $"""
-              - id: directory
-                name: OpenLDAP (hostile names)
-                kind: directory
-                connector: ldap
-                owner: it
-                config:
-                  url: {slapd.Url}
-                  base_dn: {slapd.BaseDn}
-                  bind_dn: {slapd.BindDn}
-                  password_env: {slapd.PasswordEnv}
-                  dialect: openldap
-                  rdn: {rdn}
-                  people_ou: '{peopleOu}'
-                  group_ou: '{peopleOu.Replace("ou=people-", "ou=groups-", StringComparison.Ordinal)}'
-
-            """;
-        var text = DirectoryBlock().Replace(File.ReadAllText(systems), ldap.Replace("\r\n", "\n", StringComparison.Ordinal), 1);
-        Assert.Contains("connector: ldap", text, StringComparison.Ordinal);
-        File.WriteAllText(systems, text);
-        return target;
-    }
-
-    [GeneratedRegex(@"  - id: directory\n(?:    .*\n|\s*#.*\n|      .*\n)*")]
-    private static partial Regex DirectoryBlock();
 }

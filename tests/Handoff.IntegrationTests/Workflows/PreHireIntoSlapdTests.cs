@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Handoff.Connectors;
 using Handoff.Data.Tests;
 using Handoff.Data.Tests.Workflows;
@@ -11,7 +10,7 @@ namespace Handoff.IntegrationTests.Workflows;
 /// <summary>The workflow engine, assembled as in production (<see cref="TargetConnectors.For"/>), runs
 /// pre-hire steps against the real slapd: the Acme workspace with its directory switched from the
 /// sandbox to <c>connector: ldap</c>.</summary>
-public sealed partial class PreHireIntoSlapdTests
+public sealed class PreHireIntoSlapdTests
 {
     private const string PreHire = """
         id: pre-hire
@@ -46,7 +45,7 @@ public sealed partial class PreHireIntoSlapdTests
     public async Task A_synced_person_runs_pre_hire_and_the_account_is_in_slapd()
     {
         var slapd = TestDirectory.OpenLdap;
-        var workspace = CopyAcmeWithLdapDirectory(slapd);
+        var workspace = LdapWorkspace.CopyAcme(slapd);
         var spine = await DataSpine.StartAsync(TestDatabases.Sqlite, workspaceDir: workspace);
         var workflows = new WorkflowStore(spine.Database, spine.Clock, spine.Audit, spine.Workspace);
         var engine = new WorkflowEngine(spine.Database, spine.Clock, spine.Audit, spine.Workspace, workflows, spine.Keys,
@@ -86,38 +85,4 @@ public sealed partial class PreHireIntoSlapdTests
         Assert.Contains(dn, slapd.Read($"cn=all-staff,ou=Groups,{slapd.BaseDn}", "member")!["member"], StringComparer.OrdinalIgnoreCase);
         Assert.Contains(dn, slapd.Read($"cn=dept-research-lab,ou=Groups,{slapd.BaseDn}", "member")!["member"], StringComparer.OrdinalIgnoreCase);
     }
-
-    /// <summary>samples/acme with its directory pointed at the test slapd (the rest unchanged).</summary>
-    private static string CopyAcmeWithLdapDirectory(TestDirectory slapd)
-    {
-        var target = Path.Combine(Path.GetTempPath(), "handoff-ldap-ws-" + Guid.NewGuid().ToString("N")[..8]);
-        foreach (var file in Directory.EnumerateFiles(Repository.AcmeWorkspace, "*", SearchOption.AllDirectories))
-        {
-            var to = Path.Combine(target, Path.GetRelativePath(Repository.AcmeWorkspace, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            File.Copy(file, to);
-        }
-        var systems = Path.Combine(target, "systems.yaml");
-        var ldap = $"""
-              - id: directory
-                name: OpenLDAP (integration test)
-                kind: directory
-                connector: ldap
-                owner: it
-                config:
-                  url: {slapd.Url}
-                  base_dn: {slapd.BaseDn}
-                  bind_dn: {slapd.BindDn}
-                  password_env: {slapd.PasswordEnv}
-                  dialect: openldap
-
-            """;
-        var text = DirectoryBlock().Replace(File.ReadAllText(systems), ldap.Replace("\r\n", "\n", StringComparison.Ordinal), 1);
-        Assert.Contains("connector: ldap", text, StringComparison.Ordinal);
-        File.WriteAllText(systems, text);
-        return target;
-    }
-
-    [GeneratedRegex(@"  - id: directory\n(?:    .*\n|\s*#.*\n|      .*\n)*")]
-    private static partial Regex DirectoryBlock();
 }
