@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.DirectoryServices.Protocols;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -947,15 +949,28 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
     private static bool IsPlain(string value) => value.Length > 0 && value[0] != ' ' && value[^1] != ' '
         && value.All(c => char.IsAsciiLetterOrDigit(c) || c is ' ' or '.' or '-' or '_' or '\'');
 
-    /// <summary>Whether the server's port accepts a TCP connection (within a second).</summary>
+    /// <summary>Whether the server's port accepts a TCP connection (within three seconds). The connect
+    /// is polled on this thread, not awaited: a busy thread pool must not make a listening server look down.</summary>
     private bool Listening()
     {
         try
         {
-            using var tcp = new System.Net.Sockets.TcpClient();
-            return tcp.ConnectAsync(Settings.Url.Host, Settings.Port).Wait(TimeSpan.FromSeconds(1)) && tcp.Connected;
+            var address = Dns.GetHostAddresses(Settings.Url.Host).FirstOrDefault();
+            if (address is null)
+                return false;
+            using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
+            try
+            {
+                socket.Connect(address, Settings.Port);
+                return true;
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+            {
+                return socket.Poll(TimeSpan.FromSeconds(3), SelectMode.SelectWrite)
+                    && (int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)! == 0;
+            }
         }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or AggregateException)
+        catch (SocketException)
         {
             return false;
         }

@@ -2592,6 +2592,10 @@ namespace Handoff.Data.Postgres.Migrations.Migrations
                         .HasColumnType("character varying(100)")
                         .HasColumnName("workflow_id");
 
+                    b.Property<long?>("ActiveAfterEventId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("active_after_event_id");
+
                     b.Property<DateTimeOffset>("ActiveSince")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("active_since");

@@ -2533,6 +2533,10 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("workflow_id");
 
+                    b.Property<long?>("ActiveAfterEventId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("active_after_event_id");
+
                     b.Property<DateTime>("ActiveSince")
                         .HasColumnType("TEXT")
                         .HasColumnName("active_since");

@@ -101,7 +101,7 @@ public sealed partial class WorkflowEngine(
                 return total;
             // A workflow starts on events that happened after it was first activated, not on the history before.
             var activeIds = active.Select(a => a.Row.WorkflowId).ToList();
-            var since = await db.TriggerStates.AsNoTracking().Where(t => activeIds.Contains(t.WorkflowId)).ToDictionaryAsync(t => t.WorkflowId, t => t.ActiveSince, ct);
+            var since = await db.TriggerStates.AsNoTracking().Where(t => activeIds.Contains(t.WorkflowId)).ToDictionaryAsync(t => t.WorkflowId, ct);
             var drafts = new List<AuditDraft>();
             if (active.Count > 0)
             {
@@ -115,7 +115,7 @@ public sealed partial class WorkflowEngine(
                         continue;
                     foreach (var (row, definition) in active.Where(a => Matches(a.Definition.Trigger, e)))
                     {
-                        if (since.TryGetValue(row.WorkflowId, out var activeSince) && e.OccurredAt < activeSince)
+                        if (since.TryGetValue(row.WorkflowId, out var state) && (state.ActiveAfterEventId is { } mark ? e.Id <= mark : e.OccurredAt < state.ActiveSince))
                             continue;
                         var view = PersonView.Of(person, workspace.Definition.Dictionary, protection, definition.Permissions);
                         if (!InScope(definition, view, now))
@@ -167,7 +167,11 @@ public sealed partial class WorkflowEngine(
             var state = await db.TriggerStates.FindAsync([definition.Id], ct);
             if (state is null)
             {
-                db.TriggerStates.Add(new TriggerStateRow { WorkflowId = definition.Id, ActiveSince = now, ScannedUntil = now });
+                db.TriggerStates.Add(new TriggerStateRow
+                {
+                    WorkflowId = definition.Id, ActiveSince = now, ScannedUntil = now,
+                    ActiveAfterEventId = await db.OutboxEvents.MaxAsync(e => (long?)e.Id, ct) ?? 0,
+                });
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
                 continue;

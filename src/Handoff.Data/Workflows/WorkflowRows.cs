@@ -44,6 +44,10 @@ public sealed class TriggerStateRow
     public string WorkflowId { get; set; } = "";
     /// <summary>When the workflow was first activated: events that happened before do not start it.</summary>
     public DateTimeOffset ActiveSince { get; set; }
+    /// <summary>The last outbox event when it was first activated: only later events start it. Clocks
+    /// of different nodes (or of CLI processes pinned to one <c>--today</c>) need not agree; the
+    /// outbox's own order does. Null on rows from before this column: <see cref="ActiveSince"/> decides.</summary>
+    public long? ActiveAfterEventId { get; set; }
     public DateTimeOffset ScannedUntil { get; set; }
 }
 

@@ -135,7 +135,11 @@ public sealed class WorkflowStore(DatabaseOptions database, TimeProvider clock, 
         // Date and cron triggers fire for what comes due from now on, not for every date in the past.
         var state = await db.TriggerStates.FindAsync([version.WorkflowId], ct);
         if (state is null)
-            db.TriggerStates.Add(new TriggerStateRow { WorkflowId = version.WorkflowId, ActiveSince = now, ScannedUntil = now - (backfill ?? TimeSpan.Zero) });
+            db.TriggerStates.Add(new TriggerStateRow
+            {
+                WorkflowId = version.WorkflowId, ActiveSince = now, ScannedUntil = now - (backfill ?? TimeSpan.Zero),
+                ActiveAfterEventId = await db.OutboxEvents.MaxAsync(e => (long?)e.Id, ct) ?? 0,
+            });
         await audit.AppendAsync(db, new AuditDraft($"user:{actor}", "workflow.activated", "workflow_version", Label(version),
             [new("approvals", null, string.Join(", ", version.Approvals.Select(a => $"{a.Member} ({a.Side})")))], null, null, now), ct);
         await db.SaveChangesAsync(ct);

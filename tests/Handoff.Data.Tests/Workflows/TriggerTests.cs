@@ -52,6 +52,26 @@ public sealed class TriggerTests
     }
 
     [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task Events_recorded_after_activation_start_it_even_when_the_recording_clock_was_behind(string provider)
+    {
+        // Two nodes (or two CLI processes pinned to one --today) need not agree on the time; what
+        // decides is the outbox order: an event stored before activation never starts the workflow,
+        // one stored after always does.
+        var w = await WorkflowSpine.StartAsync(provider);
+        w.Clock.Now = w.Clock.Now.AddMinutes(5);
+        await w.Spine.SyncRecordsAsync("hris", WorkflowSpine.Worker("900003", "Early", "Bird", "12/15/2026"));
+        w.Clock.Now = w.Clock.Now.AddMinutes(-5);
+        await w.ActivateAsync(OnPreHire);
+        w.Clock.Now = w.Clock.Now.AddSeconds(-2);
+        await w.Spine.SyncRecordsAsync("hris", WorkflowSpine.Worker("900001", "Ada", "Lovelace", "12/15/2026"));
+        w.Clock.Now = w.Clock.Now.AddMinutes(1);
+
+        Assert.Equal(1, (await w.Engine.TickAsync(default)).Queued);
+        var account = Assert.Single(await w.AccountsAsync());
+        Assert.Equal("900001", account.Anchor);
+    }
+
+    [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
     public async Task Field_change_trigger_fires_for_its_fields_only(string provider)
     {
         var w = await WorkflowSpine.StartAsync(provider);

@@ -87,10 +87,16 @@ public sealed class WorkflowProcessTests
             try
             {
                 var stderr = process.StandardError;
+                var seen = new List<string>();
                 var line = await stderr.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(300));
                 while (line is not null && !line.Contains("paused after the write of step account", StringComparison.Ordinal))
+                {
+                    seen.Add(line);
                     line = await stderr.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(300));
-                Assert.NotNull(line);
+                }
+                if (line is null)
+                    Assert.Fail("the tick ended without pausing after the write; it printed:\n" + string.Join('\n', seen)
+                        + "\n" + await process.StandardOutput.ReadToEndAsync());
             }
             finally
             {

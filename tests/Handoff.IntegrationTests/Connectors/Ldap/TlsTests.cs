@@ -82,7 +82,7 @@ public sealed class TlsTests
             using (var clear = Connector(plain, startTls: false))
             {
                 var refused = await Assert.ThrowsAsync<ConnectorException>(() => clear.ApplyAsync(Ops.Create("E-clear", Ops.Person("in.clear", "In", "Clear")), default));
-                Assert.Equal(ConnectorFailure.Denied, refused.Failure);
+                Assert.True(refused.Failure == ConnectorFailure.Denied, $"{refused.Failure}: {refused.Message}");
                 Assert.Contains($"{plain} refused the bind as cn=admin,dc=example,dc=test: Confidentiality is required", refused.Message, StringComparison.Ordinal);
                 Assert.Contains("start_tls: true", refused.Message, StringComparison.Ordinal);
             }
@@ -104,7 +104,7 @@ public sealed class TlsTests
             {
                 using var ldap = Connector(url, startTls);
                 var e = await Assert.ThrowsAsync<ConnectorException>(() => ldap.ApplyAsync(Ops.Create("E-ca", Ops.Person("bad.ca", "Bad", "Ca")), default));
-                Assert.Equal(ConnectorFailure.Denied, e.Failure);
+                Assert.True(e.Failure == ConnectorFailure.Denied, $"{e.Failure}: {e.Message}");
                 Assert.False(e.IsTransient);
                 Assert.Contains($"TLS handshake with {url}", e.Message, StringComparison.Ordinal);
                 Assert.Contains("LDAPTLS_CACERT", e.Message, StringComparison.Ordinal);
@@ -123,7 +123,7 @@ public sealed class TlsTests
             {
                 using var ldap = Connector(url, startTls);
                 var e = await Assert.ThrowsAsync<ConnectorException>(() => ldap.ApplyAsync(Ops.Create("E-name", Ops.Person("bad.name", "Bad", "Name")), default));
-                Assert.Equal(ConnectorFailure.Denied, e.Failure);
+                Assert.True(e.Failure == ConnectorFailure.Denied, $"{e.Failure}: {e.Message}");
                 Assert.Contains($"TLS handshake with {url}", e.Message, StringComparison.Ordinal);
                 Assert.Contains("not issued for the name \"127.0.0.1\"", e.Message, StringComparison.Ordinal);
             }
