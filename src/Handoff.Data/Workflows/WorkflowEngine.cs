@@ -169,7 +169,9 @@ public sealed partial class WorkflowEngine(
             {
                 db.TriggerStates.Add(new TriggerStateRow
                 {
-                    WorkflowId = definition.Id, ActiveSince = now, ScannedUntil = now,
+                    WorkflowId = definition.Id,
+                    ActiveSince = now,
+                    ScannedUntil = now,
                     ActiveAfterEventId = await db.OutboxEvents.MaxAsync(e => (long?)e.Id, ct) ?? 0,
                 });
                 await db.SaveChangesAsync(ct);

@@ -137,7 +137,9 @@ public sealed class WorkflowStore(DatabaseOptions database, TimeProvider clock, 
         if (state is null)
             db.TriggerStates.Add(new TriggerStateRow
             {
-                WorkflowId = version.WorkflowId, ActiveSince = now, ScannedUntil = now - (backfill ?? TimeSpan.Zero),
+                WorkflowId = version.WorkflowId,
+                ActiveSince = now,
+                ScannedUntil = now - (backfill ?? TimeSpan.Zero),
                 ActiveAfterEventId = await db.OutboxEvents.MaxAsync(e => (long?)e.Id, ct) ?? 0,
             });
         await audit.AppendAsync(db, new AuditDraft($"user:{actor}", "workflow.activated", "workflow_version", Label(version),
