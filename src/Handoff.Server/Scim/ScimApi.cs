@@ -5,6 +5,8 @@ using System.Text.Json.Nodes;
 using Handoff.Data.Security;
 using Handoff.Data.Workspace;
 
+using Handoff.Server.Web.Security;
+
 namespace Handoff.Server.Scim;
 
 /// <summary>
@@ -197,13 +199,19 @@ public static class ScimApi
             throw new ScimException(503, null, e.Message);
         }
         var system = workspace.FindSystem(token.System);
+        string? refusal = null;
         if (system is null || system.Connector != "scim-server")
-            throw new ScimException(403, null, $"token {token.Prefix}… belongs to system '{token.System}', which is not a SCIM source (connector scim-server)");
-        var allowed = write ? token.Scopes.Contains(ApiTokens.ScimWrite) : token.Scopes.Contains(ApiTokens.ScimRead) || token.Scopes.Contains(ApiTokens.ScimWrite);
-        if (!allowed)
-            throw new ScimException(403, null, $"token {token.Prefix}… lacks the scope {(write ? ApiTokens.ScimWrite : ApiTokens.ScimRead)}");
+            refusal = $"token {token.Prefix}… belongs to system '{token.System}', which is not a SCIM source (connector scim-server)";
+        else if (!(write ? token.Scopes.Contains(ApiTokens.ScimWrite) : token.Scopes.Contains(ApiTokens.ScimRead) || token.Scopes.Contains(ApiTokens.ScimWrite)))
+            refusal = $"token {token.Prefix}… lacks the scope {(write ? ApiTokens.ScimWrite : ApiTokens.ScimRead)}";
+        if (refusal is not null)
+        {
+            await AccessDenials.RecordAsync(runtime, $"token:{token.Id}", AccessDenials.ScimDenied, "route", AccessDenials.Route(context.Request),
+                [new("reason", null, refusal)], token.System, ct);
+            throw new ScimException(403, null, refusal);
+        }
         var request = context.Request;
-        return new ScimCaller(workspace, system, $"{request.Scheme}://{request.Host}{request.PathBase}{BasePath}", runtime.Keys.ContentHash);
+        return new ScimCaller(workspace, system!, $"{request.Scheme}://{request.Host}{request.PathBase}{BasePath}", runtime.Keys.ContentHash);
     }
 
     private static async Task<JsonNode?> ReadBodyAsync(HttpRequest request, CancellationToken ct)

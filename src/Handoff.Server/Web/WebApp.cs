@@ -79,6 +79,7 @@ public static class WebApp
         OidcSignIn.Add(builder, auth, oidc);
 
         services.AddAuthorization(Capabilities.AddPolicies);
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler>(new AuditedAuthorizationResultHandler(runtime));
 
         // Sign-in attempts per client address; each answer past the limit is 429. Failed passwords
         // additionally lock the account (Identity lockout).

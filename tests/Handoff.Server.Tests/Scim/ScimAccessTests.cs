@@ -1,6 +1,8 @@
 using System.Net;
 using Handoff.Data.Security;
 using Handoff.Data.Tests;
+using Handoff.Server.Web.Security;
+using Microsoft.EntityFrameworkCore;
 
 namespace Handoff.Server.Tests.Scim;
 
@@ -34,6 +36,15 @@ public sealed class ScimAccessTests
         Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
         Assert.Contains(ApiTokens.ScimWrite, refused.Json["detail"]!.ToString());
         Assert.Equal(0, (await host.GetAsync("/Users")).Json["totalResults"]!.GetValue<int>());
+        // Each refusal is in the audit log, by the token that tried, with the reason it was given.
+        await using (var db = host.Runtime.Database.CreateContext())
+        {
+            var denied = await db.AuditEntries.Where(e => e.Action == AccessDenials.ScimDenied).OrderBy(e => e.Sequence).ToListAsync();
+            Assert.Equal(["POST /scim/v2/Users", "GET /scim/v2/Users", "POST /scim/v2/Users"], denied.Select(d => d.ObjectId));
+            Assert.Equal(["hris", "hr-scim", "hr-scim"], denied.Select(d => d.System));
+            Assert.All(denied, d => Assert.StartsWith("token:", d.Actor, StringComparison.Ordinal));
+            Assert.Contains(ApiTokens.ScimWrite, denied[2].FieldsJson, StringComparison.Ordinal);
+        }
 
         // Revoked: refused at once.
         var writer = await host.Runtime.Tokens.CreateAsync("hr-scim", [ApiTokens.ScimWrite], null, "test");
