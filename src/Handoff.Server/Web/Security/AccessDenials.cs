@@ -1,5 +1,4 @@
 using Handoff.Core.Audit;
-using Handoff.Data.Audit;
 using Handoff.Server.Web.Api;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
