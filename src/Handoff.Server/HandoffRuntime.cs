@@ -62,6 +62,9 @@ public sealed class HandoffRuntime
     /// <summary>The leases of the cluster-wide periodic jobs.</summary>
     public JobLease Jobs { get; }
 
+    /// <summary>A reconciler of this runtime's targets; repairing runs hold their system's lease as this node.</summary>
+    public Handoff.Data.Reconciliation.Reconciler NewReconciler() => new(Database, Clock, Audit, Workspace, Keys, Connectors, Jobs);
+
     public DatabaseOptions Database { get; }
     public TimeProvider Clock { get; }
     public KeyMaterial Keys { get; }

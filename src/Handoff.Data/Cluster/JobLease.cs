@@ -73,6 +73,22 @@ public sealed class JobLease(DatabaseOptions database, TimeProvider clock, strin
             .ExecuteUpdateAsync(u => u.SetProperty(l => l.LastRunAt, now), ct) == 1;
     }
 
+    /// <summary>Who holds <paramref name="name"/> now (null when nobody ever did).</summary>
+    public async Task<JobLeaseRow?> HolderAsync(string name, CancellationToken ct)
+    {
+        await using var db = database.CreateContext();
+        return await db.JobLeases.AsNoTracking().SingleOrDefaultAsync(l => l.Name == name, ct);
+    }
+
+    /// <summary>Gives up <paramref name="name"/> if this node still holds it under <paramref name="fencingToken"/>.</summary>
+    public async Task ReleaseAsync(string name, long fencingToken, CancellationToken ct)
+    {
+        var past = DateTimeOffset.UnixEpoch;
+        await using var db = database.CreateContext();
+        await db.JobLeases.Where(l => l.Name == name && l.Holder == node && l.FencingToken == fencingToken)
+            .ExecuteUpdateAsync(u => u.SetProperty(l => l.LeaseUntil, past), ct);
+    }
+
     /// <summary>Gives up every lease this node holds (on shutdown), so another node takes them at once
     /// instead of after the lease ran out.</summary>
     public async Task ReleaseAllAsync(CancellationToken ct)

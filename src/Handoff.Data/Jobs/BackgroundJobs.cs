@@ -47,6 +47,7 @@ public static class BackgroundJobKind
     public const string Sync = "sync";
     public const string AuditExport = "audit-export";
     public const string RunsExport = "runs-export";
+    public const string Reconcile = "reconcile";
 }
 
 /// <summary>Reads and writes <c>background_jobs</c>. Progress is written at most every

@@ -11,10 +11,15 @@ using Handoff.Data.Workflows;
 using Handoff.Data.Workspace;
 using Microsoft.EntityFrameworkCore;
 
+using Handoff.Data.Cluster;
+
 namespace Handoff.Data.Reconciliation;
 
 /// <summary>A reconciliation that cannot start: unknown system, not a target, no connector.</summary>
-public sealed class ReconcileException(string message) : Exception(message);
+public class ReconcileException(string message) : Exception(message);
+
+/// <summary>Another node or process is reconciling the system now (it holds the system's lease).</summary>
+public sealed class ReconcileBusyException(string message) : ReconcileException(message);
 
 /// <summary>A report with its items (everything but the in-sync accounts).</summary>
 public sealed record ReconciliationDetail(ReconciliationReportRow Report, IReadOnlyList<ReconciliationItemRow> Items);
@@ -41,8 +46,14 @@ public sealed class Reconciler(
     AuditLog audit,
     WorkspaceStore workspaces,
     KeyMaterial keys,
-    Func<WorkspaceDefinition, ITargetConnectorSource> connectorsFor)
+    Func<WorkspaceDefinition, ITargetConnectorSource> connectorsFor,
+    JobLease? leases = null)
 {
+    private readonly JobLease _leases = leases ?? new JobLease(database, clock, $"{Environment.MachineName}:{Environment.ProcessId}", TimeSpan.FromSeconds(60));
+
+    /// <summary>The cluster lease a repairing run of <paramref name="systemId"/> holds: one at a time across every node and process.</summary>
+    public static string LeaseName(string systemId) => "reconcile:" + systemId;
+
     /// <summary>The step id of held repairs in <c>staged_writes</c> (their run id is the report id); a workflow step id cannot contain a colon.</summary>
     public const string StagedStep = "reconcile:repair";
 
@@ -50,7 +61,33 @@ public sealed class Reconciler(
     public static IEnumerable<SystemDefinition> Reconcilable(WorkspaceDefinition workspace) =>
         workspace.Systems.Where(s => s.Kind is SystemKind.Directory or SystemKind.App && ConnectorCatalog.Find(s.Connector) is { IsSource: false });
 
-    public async Task<ReconciliationDetail> RunAsync(string systemId, bool dryRun, string actor, CancellationToken ct)
+    /// <summary>Reconciles <paramref name="systemId"/>. A run that may repair holds the system's cluster lease
+    /// (<see cref="LeaseName"/>) from its first read to its last repair; while another node or process
+    /// holds it, the run is refused with the holder's name. A dry run writes nothing and needs no lease.</summary>
+    /// <param name="progress">accounts read so far</param>
+    public async Task<ReconciliationDetail> RunAsync(string systemId, bool dryRun, string actor, CancellationToken ct, IProgress<long>? progress = null)
+    {
+        if (dryRun)
+            return await RunHeldAsync(systemId, dryRun, actor, progress, ct);
+        var (hold, holder) = await LeaseHold.TryTakeAsync(_leases, LeaseName(systemId), ct);
+        if (hold is null)
+            throw new ReconcileBusyException($"{systemId} is being reconciled by {holder?.Holder ?? "another node"} (its lease runs until {holder?.LeaseUntil:u}); try again when that run has finished");
+        await using (hold)
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, hold.Lost);
+            try
+            {
+                return await RunHeldAsync(systemId, dryRun, actor, progress, linked.Token);
+            }
+            catch (OperationCanceledException) when (hold.Lost.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                throw new ReconcileException($"the reconciliation of {systemId} stopped: its lease {LeaseName(systemId)} was lost (this node was paused past it, or the database was away); " +
+                    "the report stays 'repairing' and the next run picks it up");
+            }
+        }
+    }
+
+    private async Task<ReconciliationDetail> RunHeldAsync(string systemId, bool dryRun, string actor, IProgress<long>? progress, CancellationToken ct)
     {
         var workspace = (await workspaces.LoadActiveAsync(ct)).Definition;
         var valid = Reconcilable(workspace).Select(s => s.Id).ToList();
@@ -99,9 +136,12 @@ public sealed class Reconciler(
             await foreach (var account in connector.ReadAsync(ObjectClasses.Account, ct))
             {
                 accounts++;
+                if (accounts % 1000 == 0)
+                    progress?.Report(accounts);
                 if (classifier.Classify(account) is { } item)
                     Keep(item);
             }
+            progress?.Report(accounts);
             foreach (var item in classifier.Finish())
                 Keep(item);
         }
@@ -164,7 +204,10 @@ public sealed class Reconciler(
         await using var db = database.CreateContext();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var drafts = new List<AuditDraft>();
-        await PickUpInterruptedAsync(db, run, drafts, now, ct);
+        // A dry run writes nothing, so it leaves an earlier run's unfinished repairs to the next real run
+        // (which holds the lease: the earlier run is surely over).
+        if (!run.DryRun)
+            await PickUpInterruptedAsync(db, run, drafts, now, ct);
 
         var toApply = new List<(ReconcileItem Item, bool Released)>();
         var newHolds = new List<ReconcileItem>();
@@ -525,8 +568,17 @@ public sealed class Reconciler(
                     .OrderByDescending(r => r.StartedAt).Select(r => (DateTimeOffset?)r.StartedAt).FirstOrDefaultAsync(ct);
             }
             var from = last ?? since;
-            if (WorkflowSchedule.Occurrences(cron, system.Setting("reconcile_time_zone"), from, now).Cast<DateTimeOffset?>().LastOrDefault() is { } occurrence)
+            if (WorkflowSchedule.Occurrences(cron, system.Setting("reconcile_time_zone"), from, now).Cast<DateTimeOffset?>().LastOrDefault() is not { } occurrence)
+                continue;
+            try
+            {
                 done.Add(await RunAsync(system.Id, dryRun: false, $"{ScheduleActor}{occurrence.UtcDateTime:yyyy-MM-ddTHH:mmZ}", ct));
+            }
+            catch (ReconcileBusyException)
+            {
+                // Someone is reconciling it right now (by hand, elsewhere); the occurrence stays due and
+                // the next look, a minute later, runs it once that run has finished.
+            }
         }
         return done;
     }

@@ -52,7 +52,7 @@ public sealed class ReconcileCommand : HandoffCommand<ReconcileSettings>
 {
     protected override async Task<int> RunAsync(HandoffRuntime runtime, ReconcileSettings settings, CancellationToken ct)
     {
-        var reconciler = new Reconciler(runtime.Database, runtime.Clock, runtime.Audit, runtime.Workspace, runtime.Keys, runtime.Connectors);
+        var reconciler = runtime.NewReconciler();
         try
         {
             if (settings.List)

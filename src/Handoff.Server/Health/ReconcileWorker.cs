@@ -15,7 +15,7 @@ public sealed class ReconcileWorker(HandoffRuntime runtime, Cluster.ClusterJobs 
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var reconciler = new Reconciler(runtime.Database, runtime.Clock, runtime.Audit, runtime.Workspace, runtime.Keys, runtime.Connectors);
+        var reconciler = runtime.NewReconciler();
         // A system never reconciled on schedule starts counting from now: no run for occurrences before the server started.
         var since = runtime.Clock.GetUtcNow();
         using var timer = new PeriodicTimer(jobs.PollFor(Interval));

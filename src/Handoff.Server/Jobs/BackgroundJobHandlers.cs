@@ -22,6 +22,12 @@ public sealed record AuditExportJob(string Format, DateTimeOffset? From, DateTim
 /// <summary>The run history as a CSV file, one line per step.</summary>
 public sealed record RunsExportJob(string? Status, string? Workflow, DateTimeOffset? Since);
 
+/// <summary>A target reconciled now (<c>handoff reconcile SYSTEM [--dry-run]</c> from the web page), as the user who started it.</summary>
+public sealed record ReconcileJob(string System, bool DryRun);
+
+/// <summary>A reconciliation's outcome as the job page links it: the report.</summary>
+public sealed record ReconcileSummary(string System, Guid Report, bool DryRun);
+
 /// <summary>A simulation's outcome as the job page shows it: counts, and the failures (the first 200).</summary>
 public sealed record SimulationSummary(string Workflow, int People, int InScope, int Writes, int Failures, IReadOnlyList<SimulatedFailure> FailureSample);
 
@@ -41,6 +47,7 @@ public static class BackgroundJobHandlers
         BackgroundJobKind.Sync => SyncAsync(runtime, JsonDefaults.Deserialize<SyncJob>(job.ParametersJson), progress, ct),
         BackgroundJobKind.AuditExport => AuditExportAsync(runtime, resultDirectory, job.Id, JsonDefaults.Deserialize<AuditExportJob>(job.ParametersJson), progress, ct),
         BackgroundJobKind.RunsExport => RunsExportAsync(runtime, resultDirectory, job.Id, JsonDefaults.Deserialize<RunsExportJob>(job.ParametersJson), progress, ct),
+        BackgroundJobKind.Reconcile => ReconcileAsync(runtime, job.StartedBy, JsonDefaults.Deserialize<ReconcileJob>(job.ParametersJson), progress, ct),
         _ => throw new InvalidOperationException($"unknown background job kind '{job.Kind}'"),
     };
 
@@ -59,6 +66,19 @@ public static class BackgroundJobHandlers
         var summary = new SimulationSummary(report.Workflow, report.Runs.Count, report.Runs.Count(r => r.InScope), report.Writes, report.Failures, failures);
         return new JobResult(report.Runs.Count, $"{report.Workflow}: {report.Runs.Count} people, {report.Writes} planned writes, {report.Failures} would fail; nothing was written",
             JsonDefaults.Serialize(summary));
+    }
+
+    private static async Task<JobResult> ReconcileAsync(HandoffRuntime runtime, string startedBy, ReconcileJob p, JobProgress progress, CancellationToken ct)
+    {
+        progress.SetMessage($"{(p.DryRun ? "dry run: reading" : "reconciling")} {p.System}");
+        var detail = await runtime.NewReconciler().RunAsync(p.System, p.DryRun, "user:" + startedBy, ct, progress);
+        var r = detail.Report;
+        var outcome = r.DryRun
+            ? $"{detail.Items.Count(i => i.Repair == Handoff.Data.Reconciliation.RepairStatus.WouldRepair)} would be repaired"
+            : $"{r.Repaired} repaired, {r.Held} held, {r.RepairFailed} failed";
+        return new JobResult(r.Accounts, $"{(r.DryRun ? "Dry run" : "Reconciliation")} of {r.System}: {r.Accounts} account(s), {r.Drifted} drifted, {r.Orphan} orphan, " +
+            $"{r.Unmanaged} unmanaged, {r.Missing} missing; {outcome}" + (r.Error is null ? "" : $"; the target could not be read: {r.Error}"),
+            JsonDefaults.Serialize(new ReconcileSummary(r.System, r.Id, r.DryRun)));
     }
 
     private static async Task<JobResult> SyncAsync(HandoffRuntime runtime, SyncJob p, JobProgress progress, CancellationToken ct)

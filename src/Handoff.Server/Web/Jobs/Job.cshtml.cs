@@ -12,6 +12,7 @@ public sealed class JobModel(BackgroundJobQueue jobs) : PageModel
 {
     public BackgroundJobRow Job { get; private set; } = null!;
     public SimulationSummary? Simulation { get; private set; }
+    public ReconcileSummary? Reconciliation { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken ct)
     {
@@ -23,6 +24,8 @@ public sealed class JobModel(BackgroundJobQueue jobs) : PageModel
         Job = job;
         if (job.Kind == BackgroundJobKind.Simulate && job.ResultJson is { } json)
             Simulation = JsonDefaults.Deserialize<SimulationSummary>(json);
+        if (job.Kind == BackgroundJobKind.Reconcile && job.ResultJson is { } report)
+            Reconciliation = JsonDefaults.Deserialize<ReconcileSummary>(report);
         return Page();
     }
 

@@ -16,10 +16,11 @@ public static class JobAccess
         BackgroundJobKind.Sync => Capabilities.SystemsSync,
         BackgroundJobKind.AuditExport => Capabilities.AuditExport,
         BackgroundJobKind.RunsExport => Capabilities.RunsExport,
+        BackgroundJobKind.Reconcile => Capabilities.SystemsReconcile,
         _ => throw new InvalidOperationException($"unknown background job kind '{kind}'"),
     };
 
-    public static readonly string[] Kinds = [BackgroundJobKind.Simulate, BackgroundJobKind.Sync, BackgroundJobKind.AuditExport, BackgroundJobKind.RunsExport];
+    public static readonly string[] Kinds = [BackgroundJobKind.Simulate, BackgroundJobKind.Sync, BackgroundJobKind.AuditExport, BackgroundJobKind.RunsExport, BackgroundJobKind.Reconcile];
 
     public static bool MayRead(this ClaimsPrincipal user, BackgroundJobRow job) => user.HasCapability(CapabilityFor(job.Kind));
 

@@ -104,6 +104,5 @@ public sealed class ReconciliationModel(HandoffRuntime runtime) : PageModel
     public string Link(string? report = null, string? cls = null, string? repair = null) =>
         $"/Systems/{Uri.EscapeDataString(SystemId)}/Reconciliation?report={(report ?? Report?.Id.ToString("N"))}" + (cls is null ? "" : "&class=" + cls) + (repair is null ? "" : "&repair=" + repair);
 
-    internal static Reconciler ReconcilerFor(HandoffRuntime runtime) =>
-        new(runtime.Database, runtime.Clock, runtime.Audit, runtime.Workspace, runtime.Keys, runtime.Connectors);
+    internal static Reconciler ReconcilerFor(HandoffRuntime runtime) => runtime.NewReconciler();
 }

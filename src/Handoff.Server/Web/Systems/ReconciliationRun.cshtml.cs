@@ -1,5 +1,7 @@
+using Handoff.Data.Jobs;
 using Handoff.Data.Reconciliation;
 using Handoff.Data.Workspace;
+using Handoff.Server.Jobs;
 using Handoff.Server.Web.Api;
 using Handoff.Server.Web.Security;
 using Microsoft.AspNetCore.Authorization;
@@ -8,11 +10,11 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Handoff.Server.Web.Systems;
 
-/// <summary>POST only: reconcile a target now, as <c>handoff reconcile SYSTEM [--dry-run]</c> does — in the
-/// request (a 100,000-account directory takes seconds), audited as the signed-in user; the browser goes to
-/// the new report.</summary>
+/// <summary>POST only: reconcile a target now, as <c>handoff reconcile SYSTEM [--dry-run]</c> does — as a
+/// background job (reading a large directory takes minutes), audited as the signed-in user; the browser
+/// goes to the job's page, which counts the accounts read and then links the report.</summary>
 [Authorize(Policy = Capabilities.SystemsReconcile)]
-public sealed class ReconciliationRunModel(HandoffRuntime runtime) : PageModel
+public sealed class ReconciliationRunModel(HandoffRuntime runtime, BackgroundJobQueue jobs) : PageModel
 {
     [BindProperty] public bool DryRun { get; set; }
 
@@ -22,16 +24,17 @@ public sealed class ReconciliationRunModel(HandoffRuntime runtime) : PageModel
     {
         try
         {
-            var detail = await ReconciliationModel.ReconcilerFor(runtime).RunAsync(system, DryRun, "user:" + User.Actor(), ct);
-            var r = detail.Report;
-            TempData["Message"] = $"{(r.DryRun ? "Dry run" : "Reconciliation")} of {system}: {r.Accounts} account(s), {r.Drifted} drifted, {r.Orphan} orphan, {r.Unmanaged} unmanaged, {r.Missing} missing; "
-                + (r.DryRun ? $"{detail.Items.Count(i => i.Repair == RepairStatus.WouldRepair)} would be repaired" : $"{r.Repaired} repaired, {r.Held} held, {r.RepairFailed} failed");
-            return Redirect($"/Systems/{Uri.EscapeDataString(system)}/Reconciliation?report={r.Id:N}");
+            var workspace = (await runtime.Workspace.LoadActiveAsync(ct)).Definition;
+            var valid = Reconciler.Reconcilable(workspace).Select(s => s.Id).ToList();
+            if (!valid.Contains(system))
+                throw new ReconcileException($"{system} is not a target with accounts; target systems that can be reconciled: {(valid.Count == 0 ? "none" : string.Join(", ", valid))}");
         }
         catch (Exception e) when (e is ReconcileException or WorkspaceStateException)
         {
             TempData["Error"] = e.Message;
             return Redirect("/Systems");
         }
+        var id = await jobs.EnqueueAsync(BackgroundJobKind.Reconcile, new ReconcileJob(system, DryRun), User.Actor(), ct);
+        return Redirect($"/Jobs/{id}");
     }
 }
