@@ -6,12 +6,11 @@ using Handoff.Core.Reconciliation;
 using Handoff.Core.Workflows;
 using Handoff.Core.Workspace;
 using Handoff.Data.Audit;
+using Handoff.Data.Cluster;
 using Handoff.Data.Security;
 using Handoff.Data.Workflows;
 using Handoff.Data.Workspace;
 using Microsoft.EntityFrameworkCore;
-
-using Handoff.Data.Cluster;
 
 namespace Handoff.Data.Reconciliation;
 

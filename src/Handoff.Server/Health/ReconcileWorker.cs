@@ -1,4 +1,3 @@
-using Handoff.Data.Reconciliation;
 using Handoff.Data.Workspace;
 
 namespace Handoff.Server.Health;
