@@ -102,8 +102,9 @@ public static class LdapBenchmark
             .AppendLine()
             .AppendLine("A connector create is one add (it searches for its own earlier entry by anchor, or the holder of the")
             .AppendLine("username, only when the server refuses the add; it reads the DN back only when the name needed escapes);")
-            .AppendLine("an update reads the attributes it changes (to report an unchanged entry as already applied), then modifies:")
-            .AppendLine("two requests where ldapmodify sends one.")
+            .AppendLine("an update of plain attributes is one modify carrying the pre-read control (RFC 4527) where the server offers it")
+            .AppendLine("(OpenLDAP: the old values come back with the response, so an unchanged entry is still reported as already")
+            .AppendLine("applied); where it does not (Active Directory) the connector reads the attributes first: two requests.")
             .ToString();
         Console.WriteLine(report);
         Directory.CreateDirectory(results);

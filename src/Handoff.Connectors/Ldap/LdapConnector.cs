@@ -279,6 +279,11 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
         };
     }
 
+    /// <summary>The longest cn RDN value (UTF-8 bytes, escaped) sent to OpenLDAP: back-mdb keeps an entry's
+    /// normalized and written RDN together in one key of at most 511 bytes, and refuses longer ones with
+    /// "other (80)" (measured: 240 ASCII characters pass, 245 fail).</summary>
+    public const int MaxRdnBytes = 200;
+
     private sealed record CreatePlan(string Username, string Dn, string Parent, Dictionary<string, List<string>> Attributes,
         string? Password, bool Enabled, List<string> Groups, string? Manager);
 
@@ -379,6 +384,9 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
         var rdnName = Ad ? "CN" : Settings.RdnAttribute;
         if (Ad && cn.Length > 64)
             problems.Add($"the name \"{cn}\" is {cn.Length} characters; Active Directory's cn allows at most 64");
+        else if (!Ad && Settings.RdnAttribute == "cn" && Encoding.UTF8.GetByteCount(LdapText.EscapeDnValue(cn)) is var bytes && bytes > MaxRdnBytes)
+            problems.Add($"the name \"{cn}\" takes {bytes} bytes as the entry's RDN (rdn: cn); slapd's back-mdb refuses an RDN of about 240 bytes and more, " +
+                $"so Handoff stops at {MaxRdnBytes}: shorten the name, or name entries by uid (rdn: uid)");
         var dn = LdapText.Join($"{rdnName}={LdapText.EscapeDnValue(rdnValue)}", parent);
         return problems.Count > 0 ? null : new CreatePlan(username, dn, parent, attrs, SandboxValues.Text(op[AccountAttributes.Password]),
             enabled, SandboxValues.List(op[AccountAttributes.Groups]), SandboxValues.Text(op[AccountAttributes.Manager]));
@@ -458,8 +466,32 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
         return TargetOperationResult.Done(spelled ?? plan.Dn, outputs);
     }
 
+    /// <summary>Account attributes an update handles with requests of their own (flags, groups, renames).</summary>
+    private static readonly HashSet<string> Composite =
+        [AccountAttributes.Enabled, AccountAttributes.Expires, AccountAttributes.Password, AccountAttributes.Groups, AccountAttributes.Container, AccountAttributes.Username];
+
+    private Task<bool>? _preRead;
+
+    /// <summary>Whether the server announces the pre-read control in its root DSE (read once).</summary>
+    private Task<bool> SupportsPreReadAsync(CancellationToken ct) => _preRead ??= Supported(ct);
+
+    private async Task<bool> Supported(CancellationToken ct)
+    {
+        try
+        {
+            return (await RootDseAsync(ct)).All("supportedControl").Contains(LdapPreRead.Oid);
+        }
+        catch (ConnectorException)
+        {
+            _preRead = null; // ask again next time: the server may be back
+            throw;
+        }
+    }
+
     private async Task<TargetOperationResult> UpdateAsync(string dn, TargetOperation op, CancellationToken ct)
     {
+        if (!Ad && op.Attributes.Count > 0 && !op.Attributes.Keys.Any(Composite.Contains) && await SupportsPreReadAsync(ct))
+            return await UpdateWithPreReadAsync(dn, op, ct);
         string[] reading = [.. op.Attributes.Keys.Select(k => _twin.NativeNameOf(k) ?? k), UsernameAttribute, "userPrincipalName"];
         var entry = await RequireEntryAsync(dn, reading, ct);
         var modify = new ModifyRequest(dn);
@@ -533,11 +565,51 @@ public sealed class LdapConnector : ITargetConnector, IUniqueValueLookup, IOpera
         return new TargetOperationResult(after?.Dn ?? newDn, !wrote, after is null ? new Dictionary<string, object?>() : Outputs(after));
     }
 
+    /// <summary>
+    /// An update of plain attributes in one request: every attribute is replaced (an empty value list
+    /// removes it), and the pre-read control returns what the entry held before — identical values
+    /// mean the update was already applied, as the read-first path would have reported it.
+    /// </summary>
+    private async Task<TargetOperationResult> UpdateWithPreReadAsync(string dn, TargetOperation op, CancellationToken ct)
+    {
+        var modify = new ModifyRequest(dn);
+        var wanted = new List<(string Native, List<string> Values)>();
+        foreach (var (key, value) in op.Attributes)
+        {
+            var native = _twin.NativeNameOf(key) ?? key;
+            if (native.Equals("objectClass", StringComparison.OrdinalIgnoreCase) || _twin.SystemAttributes.Contains(native, StringComparer.OrdinalIgnoreCase))
+                throw new ConnectorException(SystemId, ConnectorFailure.SchemaViolation, $"{native} is set by the directory itself and cannot be written");
+            var values = native.Equals("manager", StringComparison.OrdinalIgnoreCase) && SandboxValues.Text(value) is { Length: > 0 } m
+                ? [await ResolveManagerAsync(m, ct)] : Values(value);
+            wanted.Add((native, values));
+            var change = new DirectoryAttributeModification { Name = native, Operation = DirectoryAttributeOperation.Replace };
+            foreach (var v in values)
+                change.Add(v);
+            modify.Modifications.Add(change);
+        }
+        modify.Controls.Add(LdapPreRead.Control([.. wanted.Select(w => w.Native), UsernameAttribute]));
+        DirectoryResponse? response;
+        try
+        {
+            response = await CallAsync($"modify {dn}", c => LdapConnectionPool.SendAsync(c, modify), ct);
+        }
+        catch (ConnectorException e) when (e.Failure == ConnectorFailure.NotFound)
+        {
+            throw new ConnectorException(SystemId, ConnectorFailure.NotFound, $"no entry {dn} in {SystemId}");
+        }
+        var before = response is null ? null : LdapPreRead.Before(response);
+        var unchanged = before is not null && wanted.All(w => Same(before.All(w.Native), w.Values));
+        return new TargetOperationResult(before?.Dn ?? dn, unchanged, before is null ? new Dictionary<string, object?>() : Outputs(before));
+    }
+
+    private static bool Same(IReadOnlyList<string> current, List<string> values) =>
+        current.Count == values.Count && current.Zip(values).All(p => p.First == p.Second);
+
     /// <summary>Adds a replace (or delete) to the request when the value differs from the entry's.</summary>
     private static void AddChange(ModifyRequest modify, LdapEntry entry, string name, List<string> values)
     {
         var current = entry.All(name);
-        if (current.Count == values.Count && current.Zip(values).All(p => p.First == p.Second))
+        if (Same(current, values))
             return;
         if (values.Count == 0)
         {

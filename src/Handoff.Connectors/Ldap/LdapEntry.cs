@@ -42,7 +42,7 @@ public sealed class LdapEntry(string dn, Dictionary<string, List<string>> values
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
     /// <summary>Text values come as UTF-8; binary ones (objectGUID, objectSid) as base64.</summary>
-    private static string Text(byte[] bytes)
+    internal static string Text(byte[] bytes)
     {
         try
         {

@@ -47,6 +47,12 @@ public abstract class DirectoryScenarios(TestDirectory directory)
         entry = Directory.Read(dn)!;
         Assert.Equal("Principal Engineer", entry["title"].Single());
         Assert.Equal($"{user}@acme.example", entry["mail"].Single());
+        // an empty value removes the attribute; removing it again changes nothing
+        var clear = Ops.On(TargetOperationKind.Update, dn, new() { ["title"] = null });
+        Assert.False((await ldap.ApplyAsync(clear, default)).AlreadyApplied);
+        Assert.True((await ldap.ApplyAsync(clear, default)).AlreadyApplied);
+        Assert.False(Directory.Read(dn)!.ContainsKey("title"));
+        Assert.False((await ldap.ApplyAsync(Ops.On(TargetOperationKind.Update, dn, new() { ["title"] = "Principal Engineer" }), default)).AlreadyApplied);
 
         // password, then enable: the person can sign in
         var password = TestDirectory.NewPassword();
