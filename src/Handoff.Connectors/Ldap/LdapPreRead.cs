@@ -1,6 +1,6 @@
+using System.DirectoryServices.Protocols;
 using System.Formats.Asn1;
 using System.Text;
-using System.DirectoryServices.Protocols;
 
 namespace Handoff.Connectors.Ldap;
 
