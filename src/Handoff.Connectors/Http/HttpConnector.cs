@@ -87,20 +87,16 @@ public sealed class HttpConnector : ITargetConnector
         {
             response = await _client.SendAsync(request, ct);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (Transport(SystemId, $"{request.RequestUri}", e, _client.Timeout, ct) is { } failure)
         {
-            throw new ConnectorException(SystemId, ConnectorFailure.Unavailable, $"{request.RequestUri}: {e.Message}", e);
-        }
-        catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
-        {
-            throw new ConnectorException(SystemId, ConnectorFailure.Timeout, $"{request.RequestUri}: no answer within {_client.Timeout.TotalSeconds:0} s", e);
+            throw failure;
         }
         using (response)
         {
             var text = await response.Content.ReadAsStringAsync(ct);
             var status = (int)response.StatusCode;
             if (!response.IsSuccessStatusCode)
-                throw Refusal(SystemId, request, response, text);
+                throw Refusal(SystemId, request.Method, request.RequestUri, response, text);
             var outputs = new Dictionary<string, object?> { ["status"] = status };
             string? id = null;
             if (text.Length > 0 && response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true)
@@ -155,10 +151,30 @@ public sealed class HttpConnector : ITargetConnector
         return request;
     }
 
-    /// <summary>An error answer, classified: 429 and 5xx transient, other 4xx permanent.</summary>
-    internal static ConnectorException Refusal(string systemId, HttpRequestMessage request, HttpResponseMessage response, string text)
+    /// <summary>
+    /// A request that got no answer, as the connector failure every HTTP connector reports (an exception
+    /// filter: <c>catch (Exception e) when (Transport(…) is { } failure) throw failure;</c>): a refused
+    /// or broken connection is <see cref="ConnectorFailure.Unavailable"/>, the client's timeout
+    /// <see cref="ConnectorFailure.Timeout"/>, both naming the URL; null for anything else (the caller's
+    /// own cancellation included), which then propagates as it is.
+    /// </summary>
+    /// <param name="what">the request as the message names it (its URL, or method and URL)</param>
+    /// <param name="after">appended to the message, e.g. how many retries came before</param>
+    internal static ConnectorException? Transport(string systemId, string what, Exception e, TimeSpan timeout, CancellationToken ct, string after = "") => e switch
     {
-        var detail = $"{request.Method} {request.RequestUri} answered {(int)response.StatusCode}: {Shorten(text)}";
+        HttpRequestException => new ConnectorException(systemId, ConnectorFailure.Unavailable, $"{what}: {e.Message}{after}", e),
+        TaskCanceledException when !ct.IsCancellationRequested => new ConnectorException(systemId, ConnectorFailure.Timeout, $"{what}: no answer within {timeout.TotalSeconds:0} s{after}", e),
+        _ => null,
+    };
+
+    /// <summary>Whether an answer is worth sending again: 429 (too many requests) and 5xx.</summary>
+    internal static bool IsBusy(HttpResponseMessage response) =>
+        response.StatusCode == HttpStatusCode.TooManyRequests || response.StatusCode >= HttpStatusCode.InternalServerError;
+
+    /// <summary>An error answer, classified: 429 and 5xx transient, other 4xx permanent.</summary>
+    internal static ConnectorException Refusal(string systemId, HttpMethod method, Uri? url, HttpResponseMessage response, string text)
+    {
+        var detail = $"{method} {url} answered {(int)response.StatusCode}: {Shorten(text)}";
         var retryAfter = response.Headers.RetryAfter?.Delta is { } delta ? $" (Retry-After {delta.TotalSeconds:0} s)" : "";
         return response.StatusCode switch
         {

@@ -3,6 +3,8 @@ using System.Text.Json;
 using Handoff.Core.Connectors;
 using Handoff.Core.Templates;
 using Handoff.Core.Workspace;
+using Polly;
+using Polly.Retry;
 
 namespace Handoff.Connectors.Http;
 
@@ -15,9 +17,9 @@ namespace Handoff.Connectors.Http;
 /// step's <c>ticket</c> output. <c>http.call</c> steps against the same system work as on any http system.
 /// </summary>
 /// <remarks>
-/// 429 and 5xx answers are retried here, <see cref="MaxAttempts"/> times at most, waiting what the
-/// server's Retry-After says (else 1 s, 2 s, 4 s …) — a ticketing API that sheds load says when to come
-/// back, and a run should not give up a step for a second's hiccup. A Retry-After longer than
+/// 429 and 5xx answers are retried here (a Polly retry pipeline), <see cref="MaxAttempts"/> times at most,
+/// waiting what the server's Retry-After says (else 1 s, 2 s, 4 s …) — a ticketing API that sheds load
+/// says when to come back, and a run should not give up a step for a second's hiccup. A Retry-After longer than
 /// <see cref="MaxRetryAfter"/> (or the last attempt failing) hands the failure to the engine as
 /// transient, whose own retry policy then applies. Every attempt carries the same Idempotency-Key,
 /// so a receiver that honours it creates one ticket however often it is asked.
@@ -38,6 +40,7 @@ public sealed class HttpTicketingConnector : ITargetConnector
     private readonly string? _token;
     private readonly HttpClient _client;
     private readonly TimeProvider _clock;
+    private readonly ResiliencePipeline<HttpResponseMessage> _retry;
 
     public HttpTicketingConnector(SystemDefinition system, HttpClient client, TimeProvider? clock = null)
     {
@@ -70,6 +73,22 @@ public sealed class HttpTicketingConnector : ITargetConnector
         _token = system.Setting("token_env") is { } tokenEnv ? Environment.GetEnvironmentVariable(tokenEnv) : null;
         _client = client;
         _clock = clock ?? TimeProvider.System;
+        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = _clock };
+        if (MaxAttempts > 1)
+        {
+            pipeline.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                MaxRetryAttempts = MaxAttempts - 1,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = false,
+                Delay = TimeSpan.FromSeconds(1),
+                // busy answers only: a network failure goes straight back to the engine, which retries it durably
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { } r && HttpConnector.IsBusy(r)
+                    && (HttpConnector.RetryAfter(r, _clock) is not { } wait || wait <= MaxRetryAfter)),
+                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { } r ? HttpConnector.RetryAfter(r, _clock) : null),
+            });
+        }
+        _retry = pipeline.Build();
     }
 
     public string SystemId { get; }
@@ -102,32 +121,29 @@ public sealed class HttpTicketingConnector : ITargetConnector
             throw new ConnectorException(SystemId, ConnectorFailure.SchemaViolation, $"an http ticketing system takes ticket.create and http.call, not {operation.Kind}");
 
         var body = await RenderBodyAsync(operation);
-        for (var attempt = 1; ; attempt++)
+        var attempts = 0;
+        HttpResponseMessage response;
+        try
         {
-            using var request = HttpConnector.SignedRequest(HttpMethod.Post, _ticketUrl, body, operation.IdempotencyKey, _secret, _token, _clock);
-            HttpResponseMessage response;
-            try
+            // every attempt is a new request with the same body and Idempotency-Key (a request cannot be sent twice)
+            response = await _retry.ExecuteAsync(async token =>
             {
-                response = await _client.SendAsync(request, ct);
-            }
-            catch (HttpRequestException e)
-            {
-                throw new ConnectorException(SystemId, ConnectorFailure.Unavailable, $"{_ticketUrl}: {e.Message}", e);
-            }
-            catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
-            {
-                throw new ConnectorException(SystemId, ConnectorFailure.Timeout, $"{_ticketUrl}: no answer within {_client.Timeout.TotalSeconds:0} s", e);
-            }
-            using (response)
-            {
-                var text = await response.Content.ReadAsStringAsync(ct);
-                if (response.IsSuccessStatusCode)
-                    return Created(response, text);
-                var failure = HttpConnector.Refusal(SystemId, request, response, text);
-                if (!failure.IsTransient || attempt >= MaxAttempts || RetryDelay(response, attempt) is not { } delay)
-                    throw attempt > 1 ? new ConnectorException(SystemId, failure.Failure, $"after {attempt} attempts: {failure.Message[(SystemId.Length + 2)..]}") : failure;
-                await Task.Delay(delay, _clock, ct);
-            }
+                attempts++;
+                using var request = HttpConnector.SignedRequest(HttpMethod.Post, _ticketUrl, body, operation.IdempotencyKey, _secret, _token, _clock);
+                return await _client.SendAsync(request, HttpCompletionOption.ResponseContentRead, token);
+            }, ct);
+        }
+        catch (Exception e) when (HttpConnector.Transport(SystemId, $"{_ticketUrl}", e, _client.Timeout, ct) is { } failure)
+        {
+            throw failure;
+        }
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(ct);
+            if (response.IsSuccessStatusCode)
+                return Created(response, text);
+            var refusal = HttpConnector.Refusal(SystemId, HttpMethod.Post, _ticketUrl, response, text);
+            throw attempts > 1 ? new ConnectorException(SystemId, refusal.Failure, $"after {attempts} attempts: {refusal.Message[(SystemId.Length + 2)..]}") : refusal;
         }
     }
 
@@ -153,13 +169,6 @@ public sealed class HttpTicketingConnector : ITargetConnector
                 $"config.ticket_body rendered to text that is not JSON ({e.Message}); put values through the json filter: {{{{ title | json }}}}");
         }
         return body;
-    }
-
-    /// <summary>How long to wait before the next attempt, or null to hand the failure to the engine.</summary>
-    private TimeSpan? RetryDelay(HttpResponseMessage response, int attempt)
-    {
-        var wait = HttpConnector.RetryAfter(response, _clock) ?? TimeSpan.FromSeconds(1 << (attempt - 1));
-        return wait <= MaxRetryAfter ? wait : null;
     }
 
     private TargetOperationResult Created(HttpResponseMessage response, string text)

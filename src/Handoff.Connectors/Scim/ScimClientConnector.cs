@@ -551,13 +551,9 @@ public sealed class ScimClientConnector : ITargetConnector, IUniqueValueLookup
                 return r;
             }, ct);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (Http.HttpConnector.Transport(SystemId, what, e, _client.Timeout, ct, $" (after {_settings.Retries} retries)") is { } failure)
         {
-            throw new ConnectorException(SystemId, ConnectorFailure.Unavailable, $"{what}: {e.Message} (after {_settings.Retries} retries)", e);
-        }
-        catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
-        {
-            throw new ConnectorException(SystemId, ConnectorFailure.Timeout, $"{what}: no answer within {_client.Timeout.TotalSeconds:0} s (after {_settings.Retries} retries)", e);
+            throw failure;
         }
         using (response)
         {
@@ -593,7 +589,7 @@ public sealed class ScimClientConnector : ITargetConnector, IUniqueValueLookup
             : throw new ConnectorException(SystemId, ConnectorFailure.Denied, $"the environment variable {name} (config.token_env) holding the app's bearer token is not set");
     }
 
-    private static bool IsBusy(HttpResponseMessage r) => r.StatusCode == HttpStatusCode.TooManyRequests || (int)r.StatusCode >= 500;
+    private static bool IsBusy(HttpResponseMessage r) => Http.HttpConnector.IsBusy(r);
 
     private TimeSpan? RetryAfter(HttpResponseMessage r) => Http.HttpConnector.RetryAfter(r, _clock);
 

@@ -127,13 +127,9 @@ public sealed class ScimOAuthTokens
         {
             response = await _client.SendAsync(request, ct);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (Http.HttpConnector.Transport(_systemId, what, e, _client.Timeout, ct) is { } failure)
         {
-            throw new ConnectorException(_systemId, ConnectorFailure.Unavailable, $"{what}: {e.Message}", e);
-        }
-        catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
-        {
-            throw new ConnectorException(_systemId, ConnectorFailure.Timeout, $"{what}: no answer within {_client.Timeout.TotalSeconds:0} s", e);
+            throw failure;
         }
         using (response)
         {
