@@ -12,7 +12,9 @@ namespace Handoff.Bench;
 /// entries as LDIF, on the same server in the same run; then one attribute modified on all of them
 /// through the connector against <c>ldapmodify</c>. Each side works in an OU of its own.
 /// Usage: <c>bench ldap --url ldap://127.0.0.1:3891 --base dc=example,dc=test --bind cn=admin,dc=example,dc=test
-/// --password-env VAR [--count 10000] [--concurrency 8] [--dialect openldap]</c>.
+/// --password-env VAR [--count 10000] [--concurrency 8] [--dialect openldap] [--order raw-first|connector-first]</c>.
+/// A server that slows as it fills (Samba) favours whichever side writes first; <c>--order</c> lets a
+/// run measure the other way round.
 /// </summary>
 public static class LdapBenchmark
 {
@@ -31,6 +33,10 @@ public static class LdapBenchmark
         var concurrency = int.Parse(Arg("--concurrency", "8"), CultureInfo.InvariantCulture);
         var dialect = Arg("--dialect", LdapSettings.OpenLdap);
         var results = Arg("--results", Path.Combine(BenchOptions.RepositoryRoot(), "bench", "results"));
+        var order = Arg("--order", "raw-first");
+        if (order is not ("raw-first" or "connector-first"))
+            throw new ArgumentException($"--order: \"{order}\" is neither raw-first nor connector-first");
+        var connectorFirst = order == "connector-first";
         var run = DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
         var password = Environment.GetEnvironmentVariable(passwordEnv) ?? throw new ArgumentException($"{passwordEnv} is not set");
 
@@ -58,11 +64,13 @@ public static class LdapBenchmark
                 ? $"dn: CN=Raw {i},{rawOu}\nobjectClass: user\nsAMAccountName: {u}\nuserPrincipalName: {u}@bench\ngivenName: Raw\nsn: User {i}\ndisplayName: Raw {i}\nemployeeID: R{run}{i}\nuserAccountControl: 514\n\n"
                 : $"dn: uid={u},{rawOu}\nobjectClass: inetOrgPerson\nuid: {u}\ncn: Raw {i}\ngivenName: Raw\nsn: User {i}\ndisplayName: Raw {i}\nemployeeNumber: R{run}{i}\n\n");
         }
-        var rawAdd = await ToolAsync("ldapadd", url, bindDn, password, ldif.ToString());
-
         // the connector: the same N people, `concurrency` requests in flight
-        var add = Stopwatch.StartNew();
+        var add = new Stopwatch();
         var dns = new string[count];
+        var rawAdd = TimeSpan.Zero;
+        if (!connectorFirst)
+            rawAdd = await ToolAsync("ldapadd", url, bindDn, password, ldif.ToString());
+        add.Start();
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
         {
             var result = await ldap.ApplyAsync(new TargetOperation(TargetOperationKind.Create, ObjectClasses.Account, null, $"H{run}{i}", new Dictionary<string, object?>
@@ -75,17 +83,22 @@ public static class LdapBenchmark
             dns[i] = result.NativeId!;
         });
         add.Stop();
+        if (connectorFirst)
+            rawAdd = await ToolAsync("ldapadd", url, bindDn, password, ldif.ToString());
 
         var modifyLdif = new StringBuilder();
         for (var i = 0; i < count; i++)
             modifyLdif.Append(ad ? $"dn: CN=Raw {i},{rawOu}\n" : $"dn: uid=r{run}x{i},{rawOu}\n").Append("changetype: modify\nreplace: title\ntitle: Benchmarked\n\n");
-        var rawModify = await ToolAsync("ldapmodify", url, bindDn, password, modifyLdif.ToString());
-
+        var rawModify = TimeSpan.Zero;
+        if (!connectorFirst)
+            rawModify = await ToolAsync("ldapmodify", url, bindDn, password, modifyLdif.ToString());
         var modify = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
             await ldap.ApplyAsync(new TargetOperation(TargetOperationKind.Update, ObjectClasses.Account, dns[i], null,
                 new Dictionary<string, object?> { ["title"] = "Benchmarked" }, $"bench/m{i}"), ct));
         modify.Stop();
+        if (connectorFirst)
+            rawModify = await ToolAsync("ldapmodify", url, bindDn, password, modifyLdif.ToString());
 
         var load = File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
         double Rate(TimeSpan t) => count / t.TotalSeconds;
@@ -93,7 +106,7 @@ public static class LdapBenchmark
             .AppendLine(CultureInfo.InvariantCulture, $"# LDAP provisioning, {dialect} at {url}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC")
             .AppendLine()
             .AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, load average before the run's end {load}; the server on the same machine.")
-            .AppendLine(CultureInfo.InvariantCulture, $"{count:N0} entries; the connector with {concurrency} requests in flight (pooled connections), ldapadd/ldapmodify sequential from one LDIF file.")
+            .AppendLine(CultureInfo.InvariantCulture, $"{count:N0} entries; the connector with {concurrency} requests in flight (pooled connections), ldapadd/ldapmodify sequential from one LDIF file; {(connectorFirst ? "the connector" : "the tool")} wrote first.")
             .AppendLine()
             .AppendLine("| operation | ldapadd / ldapmodify | Handoff LdapConnector | ratio (Handoff / raw) |")
             .AppendLine("| --- | ---: | ---: | ---: |")
