@@ -66,36 +66,54 @@ public sealed class Reconciler(
     /// <param name="progress">accounts read so far</param>
     public async Task<ReconciliationDetail> RunAsync(string systemId, bool dryRun, string actor, CancellationToken ct, IProgress<long>? progress = null)
     {
+        var workspace = (await workspaces.LoadActiveAsync(ct)).Definition;
+        var system = Target(workspace, systemId);
         if (dryRun)
-            return await RunHeldAsync(systemId, dryRun, actor, progress, ct);
-        var (hold, holder) = await LeaseHold.TryTakeAsync(_leases, LeaseName(systemId), ct);
-        if (hold is null)
-            throw new ReconcileBusyException($"{systemId} is being reconciled by {holder?.Holder ?? "another node"} (its lease runs until {holder?.LeaseUntil:u}); try again when that run has finished");
-        await using (hold)
+            return await RunHeldAsync(workspace, system, dryRun, actor, progress, ct);
+        // In one process the runs of a system queue on the gate (they share the node's lease, which the
+        // first to finish would otherwise give up under the second); across processes the lease decides.
+        var gate = Gates.GetOrAdd(systemId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
         {
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, hold.Lost);
-            try
+            var (hold, holder) = await LeaseHold.TryTakeAsync(_leases, LeaseName(systemId), ct);
+            if (hold is null)
+                throw new ReconcileBusyException($"{systemId} is being reconciled by {holder?.Holder ?? "another node"} (its lease runs until {holder?.LeaseUntil:u}); try again when that run has finished");
+            await using (hold)
             {
-                return await RunHeldAsync(systemId, dryRun, actor, progress, linked.Token);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, hold.Lost);
+                try
+                {
+                    return await RunHeldAsync(workspace, system, dryRun, actor, progress, linked.Token);
+                }
+                catch (OperationCanceledException) when (hold.Lost.IsCancellationRequested && !ct.IsCancellationRequested)
+                {
+                    throw new ReconcileException($"the reconciliation of {systemId} stopped: its lease {LeaseName(systemId)} was lost (this node was paused past it, or the database was away); " +
+                        "the report stays 'repairing' and the next run picks it up");
+                }
             }
-            catch (OperationCanceledException) when (hold.Lost.IsCancellationRequested && !ct.IsCancellationRequested)
-            {
-                throw new ReconcileException($"the reconciliation of {systemId} stopped: its lease {LeaseName(systemId)} was lost (this node was paused past it, or the database was away); " +
-                    "the report stays 'repairing' and the next run picks it up");
-            }
+        }
+        finally
+        {
+            gate.Release();
         }
     }
 
-    private async Task<ReconciliationDetail> RunHeldAsync(string systemId, bool dryRun, string actor, IProgress<long>? progress, CancellationToken ct)
+    /// <summary>The system <paramref name="systemId"/> names when it is a target that can be reconciled;
+    /// otherwise a <see cref="ReconcileException"/> that lists the ones that can.</summary>
+    public static SystemDefinition Target(WorkspaceDefinition workspace, string systemId)
     {
-        var workspace = (await workspaces.LoadActiveAsync(ct)).Definition;
         var valid = Reconcilable(workspace).Select(s => s.Id).ToList();
         var system = workspace.FindSystem(systemId);
-        if (system is null || !valid.Contains(systemId))
-        {
-            var what = system is null ? $"no system \"{systemId}\" in the workspace" : $"{systemId} is a {system.Kind.ToString().ToLowerInvariant()} system ({system.Connector}), not a target with accounts";
-            throw new ReconcileException($"{what}; target systems that can be reconciled: {(valid.Count == 0 ? "none" : string.Join(", ", valid))}");
-        }
+        if (system is not null && valid.Contains(systemId))
+            return system;
+        var what = system is null ? $"no system \"{systemId}\" in the workspace" : $"{systemId} is a {system.Kind.ToString().ToLowerInvariant()} system ({system.Connector}), not a target with accounts";
+        throw new ReconcileException($"{what}; target systems that can be reconciled: {(valid.Count == 0 ? "none" : string.Join(", ", valid))}");
+    }
+
+    private async Task<ReconciliationDetail> RunHeldAsync(WorkspaceDefinition workspace, SystemDefinition system, bool dryRun, string actor, IProgress<long>? progress, CancellationToken ct)
+    {
+        var systemId = system.Id;
         var connector = connectorsFor(workspace).Find(systemId) ?? throw new ReconcileException($"no connector is configured for {systemId}");
         var reportId = Guid.NewGuid();
         var started = clock.GetUtcNow();
@@ -157,26 +175,17 @@ public sealed class Reconciler(
                 items.Add(item);
         }
 
-        var gate = Gates.GetOrAdd(systemId, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(ct);
-        try
+        var run = new RunState(system, workspace, plan, reportId, actor, dryRun, started, accounts, counts, items, error);
+        var pending = await CommitReportAsync(run, ct);
+        if (pending.Count > 0)
         {
-            var run = new RunState(system, workspace, plan, reportId, actor, dryRun, started, accounts, counts, items, error);
-            var pending = await CommitReportAsync(run, ct);
-            if (pending.Count > 0)
-            {
-                await ApplyRepairsAsync(run, connector, pending, ct);
-                await FinishAsync(run, ct);
-            }
-        }
-        finally
-        {
-            gate.Release();
+            await ApplyRepairsAsync(run, connector, pending, ct);
+            await FinishAsync(run, ct);
         }
         return await GetAsync(reportId.ToString(), ct);
     }
 
-    /// <summary>One process runs one reconciliation of a system at a time (the CLI, the schedule and the web page share it).</summary>
+    /// <summary>One process runs one repairing reconciliation of a system at a time (the CLI, the schedule and the web page share it).</summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
 
     private sealed record RunState(SystemDefinition System, WorkspaceDefinition Workspace, ReconcilePlan Plan, Guid ReportId, string Actor, bool DryRun,

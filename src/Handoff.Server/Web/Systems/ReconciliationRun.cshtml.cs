@@ -24,10 +24,7 @@ public sealed class ReconciliationRunModel(HandoffRuntime runtime, BackgroundJob
     {
         try
         {
-            var workspace = (await runtime.Workspace.LoadActiveAsync(ct)).Definition;
-            var valid = Reconciler.Reconcilable(workspace).Select(s => s.Id).ToList();
-            if (!valid.Contains(system))
-                throw new ReconcileException($"{system} is not a target with accounts; target systems that can be reconciled: {(valid.Count == 0 ? "none" : string.Join(", ", valid))}");
+            Reconciler.Target((await runtime.Workspace.LoadActiveAsync(ct)).Definition, system);
         }
         catch (Exception e) when (e is ReconcileException or WorkspaceStateException)
         {
