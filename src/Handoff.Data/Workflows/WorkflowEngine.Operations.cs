@@ -62,6 +62,7 @@ public sealed partial class WorkflowEngine
             staged.DecidedBy = actor;
             staged.DecidedAt = now;
         }
+        await WakeAccountWaitersAsync(db, run.PersonId, now, ct);
         await audit.AppendAsync(db, new AuditDraft($"user:{actor}", "workflow.run_canceled", "person", run.PersonId.ToString(),
             [new("run", null, run.Id.ToString("N"))], null, run.Id.ToString("N"), now), ct);
         await db.SaveChangesAsync(ct);

@@ -4,6 +4,7 @@ using Handoff.Core.Audit;
 using Handoff.Core.Connectors;
 using Handoff.Core.People;
 using Handoff.Core.Workflows;
+using Handoff.Core.Workflows.Steps;
 using Handoff.Core.Workspace;
 using Handoff.Data.Cluster;
 using Handoff.Data.Events;
@@ -28,7 +29,16 @@ public sealed partial class WorkflowEngine
         {
             var claimed = await ClaimAsync(Math.Min(max - executed, workers * 8), ct);
             if (claimed.Count == 0)
-                break;
+            {
+                // Nothing is due, or what is due waits for a run still executing here (the person's
+                // earlier run, or the run creating the account a step needs): let one finish, look again.
+                if (running.Count == 0)
+                    break;
+                var finished = await Task.WhenAny(running);
+                running.Remove(finished);
+                await finished;
+                continue;
+            }
             foreach (var id in claimed)
             {
                 executed++;
@@ -47,18 +57,31 @@ public sealed partial class WorkflowEngine
 
     /// <summary>Claims up to <paramref name="count"/> due runs, each with a conditional update (status and
     /// lease unchanged since read), so two workers (or nodes) never run the same run at once. Due runs
-    /// are found through the (status, due_at) index; runs whose lease ran out (a dead worker's) too.</summary>
+    /// are found through the (status, due_at) index; runs whose lease ran out (a dead worker's) too.
+    /// A run not yet started waits while an earlier run of its person is queued or running
+    /// (<see cref="HeldBackAsync"/>): the runs of one person start in the order of their triggers.</summary>
     private async Task<IReadOnlyList<Guid>> ClaimAsync(int count, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         await using var db = database.CreateContext();
-        var due = await db.Runs.AsNoTracking()
-            .Where(r => (r.Status == RunStatus.Queued || r.Status == RunStatus.Waiting) && r.DueAt <= now)
-            .OrderBy(r => r.DueAt).Select(r => new { r.Id, r.Status, r.LeaseUntil, r.StartedAt }).Take(count).ToListAsync(ct);
+        var due = new List<(Guid Id, string Status, DateTimeOffset? LeaseUntil, DateTimeOffset? StartedAt)>();
+        var page = Math.Max(count * 4, 64);
+        for (var skip = 0; due.Count < count; skip += page)
+        {
+            var batch = (await db.Runs.AsNoTracking()
+                .Where(r => (r.Status == RunStatus.Queued || r.Status == RunStatus.Waiting) && r.DueAt <= now)
+                .OrderBy(r => r.DueAt).ThenBy(r => r.Id).Select(r => new { r.Id, r.Status, r.LeaseUntil, r.StartedAt, r.PersonId })
+                .Skip(skip).Take(page).ToListAsync(ct));
+            var held = await HeldBackAsync(db, batch.Where(r => r.StartedAt is null).Select(r => (r.Id, r.PersonId)).ToList(), ct);
+            due.AddRange(batch.Where(r => !held.Contains(r.Id)).Take(count - due.Count).Select(r => (r.Id, r.Status, r.LeaseUntil, r.StartedAt)));
+            if (batch.Count < page)
+                break;
+        }
         if (due.Count < count)
         {
-            due.AddRange(await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Running && r.LeaseUntil < now)
-                .Select(r => new { r.Id, r.Status, r.LeaseUntil, r.StartedAt }).Take(count - due.Count).ToListAsync(ct));
+            due.AddRange((await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Running && r.LeaseUntil < now)
+                .Select(r => new { r.Id, r.Status, r.LeaseUntil, r.StartedAt }).Take(count - due.Count).ToListAsync(ct))
+                .Select(r => (r.Id, r.Status, r.LeaseUntil, r.StartedAt)));
         }
         var claimed = new List<Guid>(due.Count);
         foreach (var next in due)
@@ -208,6 +231,19 @@ public sealed partial class WorkflowEngine
             await using var db = database.CreateContext();
             linked = await db.AccountLinks.AsNoTracking().Where(l => l.System == target && l.PersonId == run.PersonId)
                 .Select(l => l.NativeId).FirstOrDefaultAsync(ct);
+        }
+        // A step that acts on the person's account and finds none waits while another run of the person
+        // is still to create it (pre-hire's account, which new-hire enables) instead of failing for good.
+        if (target is not null && linked is null && typeof(LinkedAccountStep).IsAssignableFrom(descriptor.Implementation)
+            && await AccountCreatorAsync(run, target, workspace, ct) is { } creator)
+        {
+            var said = new List<AuditDraft>();
+            if (run.WaitingFor != AccountWait)
+            {
+                said.Add(new AuditDraft(ActorOf(run), "workflow.step_waiting", "person", run.PersonId.ToString(),
+                    [new("step", null, step.Id), new("reason", null, $"no account linked in {target} yet: waiting for {creator} to create it")], target, run.Id.ToString("N"), now));
+            }
+            return new StepResult(step, "parked") { ParkUntil = now + AccountRecheck, ParkFor = AccountWait, StartedAt = started, System = target, ExtraAudit = said };
         }
         // A quarantined target is not written to: the step waits and looks again at a slowed pace (docs/governance.md).
         if (target is not null && await Systems.SystemQuarantine.HeldAsync(database, target, ct) is { } held)
@@ -523,6 +559,9 @@ public sealed partial class WorkflowEngine
         }
         if (current.Status == RunStatus.Running)
             current.LeaseUntil = now + _options.Lease;
+        // Steps of this person parked until an account exists look again now: one was created, or this run ended.
+        if (RunStatus.Final.Contains(current.Status) || r.Applied.Any(a => a.Operation.Kind == TargetOperationKind.Create && a.Operation.ObjectClass == ObjectClasses.Account))
+            await WakeAccountWaitersAsync(db, current.PersonId, now, ct);
         await audit.AppendAsync(db, drafts, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
