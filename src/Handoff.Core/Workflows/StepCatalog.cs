@@ -23,6 +23,8 @@ public enum InputKind
     Role,
     /// <summary>A literal canonical field name from the dictionary.</summary>
     Field,
+    /// <summary>A template rendering to one bare mail address (empty = none); anything else fails the step.</summary>
+    Email,
 }
 
 /// <summary>Declares a step type on the class that implements it; the catalogue (validation, the
@@ -189,6 +191,9 @@ public abstract class StepContext
 
     /// <summary>The target's id of this person's account, from the link row, if there is one.</summary>
     public string? LinkedNativeId { get; init; }
+
+    /// <summary>The username of the linked account, when the link knows it.</summary>
+    public string? LinkedUsername { get; init; }
 
     /// <summary>Rendered inputs: string, bool, DateOnly, TimeSpan, lists of strings, maps of strings.</summary>
     public required IReadOnlyDictionary<string, object?> Inputs { get; init; }

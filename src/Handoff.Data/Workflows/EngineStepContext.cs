@@ -74,6 +74,6 @@ internal sealed class EngineStepContext(WorkflowEngine engine, ITargetConnectorS
             ?? throw new PermissionDeniedException($"step \"{Step.Id}\" writes \"{field}\", which is not a field of the dictionary in effect");
         if (!definition.IsWriter(Workflow.Actor))
             throw new PermissionDeniedException($"step \"{Step.Id}\" writes \"{field}\", but the dictionary in effect does not authorize {Workflow.Actor} to write it");
-        CanonicalWrites.Add(new CanonicalWrite(field, value));
+        CanonicalWrites.Add(new CanonicalWrite(field, StepInputs.Canonical(Step, definition, value)));
     }
 }

@@ -30,6 +30,7 @@ public static class StepInputs
                     .ToDictionary(p => p.Key, p => WorkflowExpressions.Render(p.Value, context)),
                 InputKind.Bool => ParseBool(step, input, WorkflowExpressions.Render(raw.Text ?? "", context)),
                 InputKind.Date => ParseDate(step, input, WorkflowExpressions.Render(raw.Text ?? "", context)),
+                InputKind.Email => ParseEmail(step, input, WorkflowExpressions.Render(raw.Text ?? "", context)),
                 _ => WorkflowExpressions.Render(raw.Text ?? "", context),
             };
             values[input.Name] = value;
@@ -49,6 +50,31 @@ public static class StepInputs
         "false" or "no" or "0" => false,
         var other => throw new StepInputException(step.Id, input.Name, $"rendered \"{other}\", which is not true or false"),
     };
+
+    /// <summary>A mail address input: empty stays empty; anything else must be one bare address, so a
+    /// template whose part rendered empty (<c>@acme.example</c>) fails the step instead of writing it.</summary>
+    private static string ParseEmail(StepDefinition step, StepInput input, string text)
+    {
+        text = text.Trim();
+        if (text.Length == 0 || IsEmail(text))
+            return text;
+        throw new StepInputException(step.Id, input.Name, $"rendered \"{text}\", which is not an email address (expected a bare address like name@example.com)");
+    }
+
+    private static bool IsEmail(string text) =>
+        System.Net.Mail.MailAddress.TryCreate(text, out var address) && address.Address == text && !text.Any(char.IsWhiteSpace);
+
+    /// <summary>A value a step writes to a canonical field, in the field's canonical form (dates ISO,
+    /// mail addresses lower case …); a value of the wrong kind (<c>@acme.example</c> for an email
+    /// field) fails the step with the field's own message instead of being stored.</summary>
+    public static string? Canonical(StepDefinition step, FieldDefinition field, string? value)
+    {
+        if (value is null)
+            return null;
+        if (!ValueConverter.TryToCanonical(field, null, value, out var canonical, out var error))
+            throw new StepInputException(step.Id, "value", $"for the {field.Type.ToString().ToLowerInvariant()} field \"{field.Name}\": {error}");
+        return canonical;
+    }
 
     private static DateOnly? ParseDate(StepDefinition step, StepInput input, string text)
     {

@@ -225,12 +225,13 @@ public sealed partial class WorkflowEngine
             return new StepResult(step, "failed") { Error = e.Message, System = target, StartedAt = started };
         }
 
-        string? linked = null;
+        string? linked = null, linkedUsername = null;
         if (target is not null)
         {
             await using var db = database.CreateContext();
-            linked = await db.AccountLinks.AsNoTracking().Where(l => l.System == target && l.PersonId == run.PersonId)
-                .Select(l => l.NativeId).FirstOrDefaultAsync(ct);
+            var link = await db.AccountLinks.AsNoTracking().Where(l => l.System == target && l.PersonId == run.PersonId)
+                .Select(l => new { l.NativeId, l.Username }).FirstOrDefaultAsync(ct);
+            (linked, linkedUsername) = (link?.NativeId, link?.Username);
         }
         // A step that acts on the person's account and finds none waits while another run of the person
         // is still to create it (pre-hire's account, which new-hire enables) instead of failing for good.
@@ -265,6 +266,7 @@ public sealed partial class WorkflowEngine
             Zone = view.Zone,
             TargetSystem = target,
             LinkedNativeId = linked,
+            LinkedUsername = linkedUsername,
             Inputs = inputs,
             Resumed = resumed,
         };

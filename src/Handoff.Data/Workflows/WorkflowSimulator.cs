@@ -235,7 +235,7 @@ public sealed class WorkflowSimulator(DatabaseOptions database, TimeProvider clo
                 throw new PermissionDeniedException($"writing \"{field}\" is not granted by permissions.write.canonical");
             if (workspace.Dictionary.FindField(field) is not { } definition || !definition.IsWriter(Workflow.Actor))
                 throw new PermissionDeniedException($"the dictionary does not authorize {Workflow.Actor} to write \"{field}\"");
-            CanonicalWrites.Add(new CanonicalWrite(field, value));
+            CanonicalWrites.Add(new CanonicalWrite(field, StepInputs.Canonical(Step, definition, value)));
         }
 
         private static string Show(object? value) => value switch

@@ -15,7 +15,7 @@ namespace Handoff.Core.Workflows.Steps;
 [StepInput("display_name", InputKind.Text, Description = "Name shown in address books", Default = "{{ first_name }} {{ last_name }}")]
 [StepInput("given_name", InputKind.Text, Default = "{{ first_name }}")]
 [StepInput("surname", InputKind.Text, Default = "{{ last_name }}")]
-[StepInput("email", InputKind.Text, Description = "Work mail address")]
+[StepInput("email", InputKind.Email, Description = "Work mail address")]
 [StepInput("enabled", InputKind.Bool, Description = "Whether the account can sign in now", Default = "false")]
 [StepInput("expires", InputKind.Date, Description = "Last day the account may be used (empty: never)")]
 [StepInput("container", InputKind.Text, Description = "OU / container, e.g. ou=Sales,ou=People")]
@@ -26,8 +26,15 @@ public sealed class CreateAccountStep : IWorkflowStep
 {
     public async Task<StepOutcome> ExecuteAsync(StepContext context, CancellationToken ct)
     {
+        // Already linked (the baseline, a rehire, a repeated run): the account is the person's, and its
+        // username is what later steps build on (steps.ID.username, e.g. the mail address).
         if (context.LinkedNativeId is { } existing)
-            return new StepOutcome.Completed(new Dictionary<string, object?> { ["native_id"] = existing, ["already_linked"] = true });
+        {
+            var linked = new Dictionary<string, object?> { ["native_id"] = existing, ["already_linked"] = true };
+            if (context.LinkedUsername is { Length: > 0 } name)
+                linked["username"] = name;
+            return new StepOutcome.Completed(linked);
+        }
         var alternatives = new List<string> { context.RequiredText("username") };
         alternatives.AddRange(context.List("alternatives"));
         var anchor = context.Text("anchor") is { Length: > 0 } a ? a : null;
@@ -84,7 +91,7 @@ public abstract class LinkedAccountStep : IWorkflowStep
     Description = "Writes attributes of the person's account (e.g. title, department, manager after a move).")]
 [Step("app.update_account", "Update an app account", HasTarget = true, Target = SystemKind.App, Operation = "account.update")]
 [StepInput("display_name", InputKind.Text)]
-[StepInput("email", InputKind.Text)]
+[StepInput("email", InputKind.Email)]
 [StepInput("attributes", InputKind.Map, Description = "Native attributes to write: name → template")]
 public sealed class UpdateAccountStep : LinkedAccountStep
 {
