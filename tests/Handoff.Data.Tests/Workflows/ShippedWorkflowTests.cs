@@ -88,4 +88,39 @@ public sealed class ShippedWorkflowTests
         Assert.Contains("input \"email\" rendered \"@acme.example\", which is not an email address", attribute.Error);
         Assert.DoesNotContain("\"@acme.example\"", Assert.Single(await w.AccountsAsync()).AttributesJson);
     }
+
+    [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task Declined_and_withdrawn_candidates_get_no_lifecycle_runs(string provider)
+    {
+        var w = await WorkflowSpine.StartAsync(provider);
+        foreach (var name in new[] { "pre-hire", "new-hire", "post-onboarding" })
+            await w.ActivateSampleAsync(name, TimeSpan.FromDays(30));
+        // All three would have started on 2026-11-19: pre-hire, new-hire and the check-in a week later are due.
+        await w.Spine.SyncRecordsAsync("ats",
+            Candidate("C-90001", "Ingrid", "Svensson", "declined"),
+            Candidate("C-90002", "Connor", "McCarthy", "withdrawn"),
+            Candidate("C-90003", "Mateo", "Alvarez", "pending"));
+        await w.Spine.SyncRecordsAsync("hris", WorkflowSpine.Worker("900820", "Hired", "Person", "11/19/2026"));
+
+        await w.Engine.TickAsync(default);
+
+        var runs = await w.RunsAsync();
+        var hired = (await w.Spine.PersonByKeyAsync("employee_id", "900820")).Row.Id;
+        Assert.All(runs, r => Assert.Equal(hired, r.PersonId));
+        Assert.Equal(["new-hire", "post-onboarding", "pre-hire"], runs.Select(r => r.WorkflowId).Order());
+        var tickets = await w.ObjectsAsync("servicedesk", "ticket");
+        Assert.DoesNotContain(tickets, t => t.AttributesJson.Contains("Svensson", StringComparison.Ordinal) || t.AttributesJson.Contains("McCarthy", StringComparison.Ordinal));
+    }
+
+    private static Dictionary<string, string?> Candidate(string id, string first, string last, string offer) => new()
+    {
+        ["candidate_id"] = id,
+        ["first_name"] = first,
+        ["last_name"] = last,
+        ["personal_email"] = $"{first.ToLowerInvariant()}@example.org",
+        ["start_date"] = "2026-11-19",
+        ["job_title"] = "Engineer",
+        ["department"] = "Engineering",
+        ["offer_status"] = offer,
+    };
 }
