@@ -84,6 +84,7 @@ public static class SimulatedPopulation
                     "job_title" => faker.Name.JobTitle(),
                     "worker_type" => "employee",
                     "manager_id" => defect is null && i > 0 ? (100000 + faker.Random.Int(0, i - 1)).ToString(CultureInfo.InvariantCulture) : null,
+                    _ when field.Name == dictionary.Lifecycle.OfferStatus => Accepted(dictionary, drawn: Value(field, faker, today)),
                     _ => Value(field, faker, today),
                 };
             }
@@ -91,6 +92,12 @@ public static class SimulatedPopulation
         }
         return people;
     }
+
+    /// <summary>Generated people are hired (pre_hire): their offer was accepted — a random declined or
+    /// withdrawn one would put them out of a lifecycle workflow's scope. The random value is still
+    /// drawn (and dropped), so a seed keeps giving the same population.</summary>
+    private static string? Accepted(DictionaryDefinition dictionary, string? drawn) =>
+        dictionary.Lifecycle.AcceptedOfferValues.FirstOrDefault() ?? drawn;
 
     private static string HrSlug(string s) => new(s.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit).ToArray());
 
