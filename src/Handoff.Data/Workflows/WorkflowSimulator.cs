@@ -13,6 +13,12 @@ public sealed record SimulatedStep(string StepId, string Uses, string Outcome, s
 
 public sealed record SimulatedRun(string PersonId, string PersonName, string? Defect, bool InScope, IReadOnlyList<SimulatedStep> Steps)
 {
+    /// <summary>A made-up person (<c>--generated</c>), not someone of the real population.</summary>
+    public bool Generated { get; init; }
+
+    /// <summary>The accounts the person is linked to before the simulation, by system: "username (state)".</summary>
+    public IReadOnlyDictionary<string, string> Accounts { get; init; } = new Dictionary<string, string>();
+
     public bool WouldFail => Steps.Any(s => s.Outcome == "fail");
 }
 
@@ -27,7 +33,9 @@ public sealed record SimulationReport(string Workflow, IReadOnlyList<SimulatedRu
 /// Runs a workflow with no side effects: the same steps, inputs and permission checks as the engine,
 /// against the real target connectors' read-only abilities (uniqueness, validation), recording the
 /// writes instead of making them. Waits and approvals are reported and assumed granted, so the whole
-/// workflow is shown. Usernames stay unique across the simulated population too.
+/// workflow is shown. Usernames stay unique across the simulated population too. Real people are
+/// simulated as they are: their lifecycle state and the accounts they are linked to (read, never
+/// changed); generated people are marked as such.
 /// </summary>
 public sealed class WorkflowSimulator(DatabaseOptions database, TimeProvider clock, WorkspaceStore workspaces, KeyMaterial keys,
     Func<WorkspaceDefinition, ITargetConnectorSource> connectorsFor)
@@ -43,6 +51,7 @@ public sealed class WorkflowSimulator(DatabaseOptions database, TimeProvider clo
         if (personId is not null && rows.Count == 0)
             throw new WorkflowStateException($"no person {personId}");
         var people = new List<SimulatedPerson>();
+        var links = new Dictionary<string, IReadOnlyList<LinkedAccount>>();
         foreach (var row in rows)
         {
             var values = protection.DeserializeResolved(row.ValuesJson).ToDictionary(p => p.Key, p => (string?)p.Value.Value);
@@ -53,7 +62,16 @@ public sealed class WorkflowSimulator(DatabaseOptions database, TimeProvider clo
             if (people.Count > max)
                 throw new WorkflowStateException($"more than {max} people match; narrow the filter or raise --max");
         }
-        return await SimulateAsync(workflow, workspace.Definition, people, personId is not null, ct);
+        // The accounts they have today: a step acting on an account finds it, as the engine would.
+        var ids = people.Select(p => Guid.Parse(p.Id)).ToList();
+        foreach (var chunk in ids.Chunk(1000))
+        {
+            var rowsOfLinks = await db.AccountLinks.AsNoTracking().Where(l => chunk.Contains(l.PersonId))
+                .Select(l => new { l.PersonId, l.System, l.NativeId, l.Username, l.State }).ToListAsync(ct);
+            foreach (var person in rowsOfLinks.GroupBy(l => l.PersonId))
+                links[person.Key.ToString()] = person.Select(l => new LinkedAccount(l.System, l.NativeId, l.Username, l.State)).ToList();
+        }
+        return await SimulateAsync(workflow, workspace.Definition, people, personId is not null, ct, links: links);
     }
 
     /// <param name="progress">told the number of people simulated so far, after each one (a background job's progress bar)</param>
@@ -62,11 +80,16 @@ public sealed class WorkflowSimulator(DatabaseOptions database, TimeProvider clo
         var workspace = await workspaces.LoadActiveAsync(ct);
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         var people = SimulatedPopulation.Generate(workspace.Definition.Dictionary, count, seed, today);
-        return await SimulateAsync(workflow, workspace.Definition, people, false, ct, progress);
+        var report = await SimulateAsync(workflow, workspace.Definition, people, false, ct, progress);
+        return report with { Runs = report.Runs.Select(r => r with { Generated = true }).ToList() };
     }
 
+    /// <summary>An account a real person is linked to when the simulation starts.</summary>
+    public sealed record LinkedAccount(string System, string NativeId, string? Username, string State);
+
+    /// <param name="links">the accounts each person (by id) is linked to; none for generated people</param>
     public async Task<SimulationReport> SimulateAsync(WorkflowDefinition workflow, WorkspaceDefinition workspace, IReadOnlyList<SimulatedPerson> people,
-        bool ignoreScope, CancellationToken ct, IProgress<int>? progress = null)
+        bool ignoreScope, CancellationToken ct, IProgress<int>? progress = null, IReadOnlyDictionary<string, IReadOnlyList<LinkedAccount>>? links = null)
     {
         var connectors = connectorsFor(workspace);
         var planned = new HashSet<(string System, string Value)>();
@@ -89,19 +112,24 @@ public sealed class WorkflowSimulator(DatabaseOptions database, TimeProvider clo
             var runId = Guid.NewGuid();
             var inScope = ignoreScope || workflow.Scope is not { } scope || WorkflowExpressions.Matches(scope, view.TemplateValues(workflow.Name, runId, now, new Dictionary<string, Dictionary<string, object?>>()));
             var steps = new List<SimulatedStep>();
+            var accounts = links?.GetValueOrDefault(person.Id) ?? [];
             if (inScope)
-                await SimulateRunAsync(workflow, workspace, connectors, view, runId, now, planned, steps, ct);
-            runs.Add(new SimulatedRun(person.Id, person.Name, person.Defect, inScope, steps));
+                await SimulateRunAsync(workflow, workspace, connectors, view, runId, now, planned, steps, accounts, ct);
+            runs.Add(new SimulatedRun(person.Id, person.Name, person.Defect, inScope, steps)
+            {
+                Accounts = accounts.ToDictionary(a => a.System, a => $"{a.Username ?? a.NativeId} ({a.State})"),
+            });
             progress?.Report(runs.Count);
         }
         return new SimulationReport(workflow.Id, runs);
     }
 
     private static async Task SimulateRunAsync(WorkflowDefinition workflow, WorkspaceDefinition workspace, ITargetConnectorSource connectors, PersonView view,
-        Guid runId, DateTimeOffset now, HashSet<(string, string)> planned, List<SimulatedStep> steps, CancellationToken ct)
+        Guid runId, DateTimeOffset now, HashSet<(string, string)> planned, List<SimulatedStep> steps, IReadOnlyList<LinkedAccount> accounts, CancellationToken ct)
     {
         var outputs = new Dictionary<string, Dictionary<string, object?>>();
-        var linked = new Dictionary<string, string>();
+        var linked = accounts.ToDictionary(a => a.System, a => a.NativeId);
+        var usernames = accounts.Where(a => a.Username is not null).ToDictionary(a => a.System, a => a.Username!);
         foreach (var step in workflow.Steps)
         {
             var descriptor = StepCatalog.Find(step.Uses)!;
@@ -124,6 +152,7 @@ public sealed class WorkflowSimulator(DatabaseOptions database, TimeProvider clo
                 Zone = view.Zone,
                 TargetSystem = target,
                 LinkedNativeId = target is not null && linked.TryGetValue(target, out var l) ? l : null,
+                LinkedUsername = target is not null && usernames.TryGetValue(target, out var u) ? u : null,
                 Inputs = new Dictionary<string, object?>(),
             };
             try
@@ -147,12 +176,16 @@ public sealed class WorkflowSimulator(DatabaseOptions database, TimeProvider clo
                         break;
                     case StepOutcome.Completed c:
                         outputs[step.Id] = c.Outputs.ToDictionary(p => p.Key, p => p.Value);
-                        if (context.Planned.Count > 0)
+                        if (c.Outputs.TryGetValue("already_linked", out var already) && already is true)
+                            steps.Add(new SimulatedStep(step.Id, step.Uses, "skip", target, $"already linked to {c.Outputs.GetValueOrDefault("username") ?? c.Outputs.GetValueOrDefault("native_id")} in {target}: kept"));
+                        else if (context.Planned.Count > 0)
                             steps.AddRange(context.Planned.Select(p => new SimulatedStep(step.Id, step.Uses, "write", target, p)));
                         else
                             steps.Add(new SimulatedStep(step.Id, step.Uses, "write", target, string.Join(", ", context.CanonicalWrites.Select(w => $"{w.Field} = {w.Value}"))));
                         if (target is not null && c.Outputs.TryGetValue("native_id", out var nid) && nid is string n)
                             linked[target] = n;
+                        if (target is not null && c.Outputs.TryGetValue("username", out var un) && un is string name)
+                            usernames[target] = name;
                         break;
                 }
                 if (outcome is StepOutcome.Failed && !step.ContinueOnError)
@@ -191,6 +224,7 @@ public sealed class WorkflowSimulator(DatabaseOptions database, TimeProvider clo
             Zone = Zone,
             TargetSystem = TargetSystem,
             LinkedNativeId = LinkedNativeId,
+            LinkedUsername = LinkedUsername,
             Inputs = inputs,
             Planned = Planned,
         };

@@ -293,13 +293,15 @@ public sealed class SimulateCommand : HandoffCommand<SimulateSettings>
         console.MarkupLineInterpolated($"[bold]simulation of {report.Workflow}[/] — nothing was written");
         foreach (var run in report.Runs.Where(r => !failuresOnly || r.WouldFail))
         {
-            var defect = run.Defect is null ? "" : $" [defect: {run.Defect}]";
+            var defect = (run.Generated ? " [generated]" : "") + (run.Defect is null ? "" : $" [defect: {run.Defect}]");
             if (!run.InScope)
             {
                 console.MarkupLineInterpolated($"[grey]{run.PersonName}{defect}: not in scope[/]");
                 continue;
             }
             console.MarkupLineInterpolated($"[bold]{run.PersonName}[/]{defect}");
+            if (run.Accounts.Count > 0)
+                console.MarkupLineInterpolated($"  [grey]accounts: {string.Join(", ", run.Accounts.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => $"{a.Key} {a.Value}"))}[/]");
             foreach (var step in run.Steps)
             {
                 var colour = step.Outcome switch { "fail" => "red", "write" => "green", "wait" => "yellow", _ => "grey" };

@@ -210,4 +210,48 @@ public sealed class GuardrailTests
         Assert.Equal("fail", step.Outcome);
         Assert.Contains("has no account linked in directory", step.Detail);
     }
+
+    [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task Simulation_of_real_people_sees_their_accounts_and_marks_generated_people(string provider)
+    {
+        var w = await WorkflowSpine.StartAsync(provider);
+        await w.Spine.SyncRecordsAsync("hris",
+            WorkflowSpine.Worker("900410", "Ada", "Lovelace", "01/05/2020"),
+            WorkflowSpine.Worker("900411", "Alan", "Turing", "01/05/2020"),
+            WorkflowSpine.Worker("900412", "No", "Account", "01/05/2020", department: "Finance"));
+        await w.Engine.TickAsync(default);
+        await w.ActivateSampleAsync("directory-baseline");
+        await w.Engine.StartManualAsync("directory-baseline", null, "department eq \"Engineering\"", 10, "tara", default);
+        await w.Engine.RunDueAsync(10, default);
+        var accountsBefore = (await w.AccountsAsync()).Select(a => (a.NativeId, a.Enabled, a.AttributesJson)).OrderBy(a => a.NativeId).ToList();
+        Assert.Equal(2, accountsBefore.Count);
+        var offboarding = Core.Workflows.WorkflowLoader.LoadFile(Path.Combine(Repository.AcmeWorkspace, "workflows", "offboarding.yaml"), w.Spine.Definition).Workflow!;
+
+        var report = await w.Simulator.ForPeopleAsync(offboarding, null, null, 10, default);
+
+        Assert.Equal(3, report.Runs.Count);
+        Assert.All(report.Runs, r => Assert.False(r.Generated));
+        foreach (var name in new[] { "Ada Lovelace", "Alan Turing" })
+        {
+            var run = Assert.Single(report.Runs, r => r.PersonName == name);
+            Assert.False(run.WouldFail, string.Join("; ", run.Steps.Select(s => $"{s.StepId}: {s.Outcome} {s.Detail}")));
+            Assert.Equal("write", Assert.Single(run.Steps, s => s.StepId == "disable").Outcome);
+            Assert.Equal("write", Assert.Single(run.Steps, s => s.StepId == "expire").Outcome);
+            Assert.Contains("directory", run.Accounts.Keys);
+        }
+        // The one without an account really has none: that is what the simulation says.
+        var none = Assert.Single(report.Runs, r => r.PersonName == "No Account");
+        Assert.Contains("has no account linked in directory", Assert.Single(none.Steps, s => s.StepId == "expire").Detail);
+        Assert.Empty(none.Accounts);
+
+        var generated = await w.Simulator.ForGeneratedAsync(offboarding, 3, seed: 1, default);
+        Assert.All(generated.Runs, r => Assert.True(r.Generated));
+
+        // Read-only: nothing was written anywhere.
+        Assert.Equal(accountsBefore, (await w.AccountsAsync()).Select(a => (a.NativeId, a.Enabled, a.AttributesJson)).OrderBy(a => a.NativeId).ToList());
+        await using var db = w.Spine.Db();
+        Assert.Equal(2, await db.AccountLinks.CountAsync());
+        Assert.Equal(2, await db.Runs.CountAsync());
+        Assert.Empty(await db.SandboxObjects.Where(o => o.ObjectClass == "ticket").ToListAsync());
+    }
 }

@@ -138,6 +138,8 @@ public static class WorkflowActions
             person = r.PersonId,
             name = r.PersonName,
             defect = r.Defect,
+            generated = r.Generated,
+            accounts = r.Accounts,
             in_scope = r.InScope,
             steps = r.Steps.Select(s => new { step = s.StepId, uses = s.Uses, outcome = s.Outcome, system = s.System, detail = s.Detail }),
         }),
