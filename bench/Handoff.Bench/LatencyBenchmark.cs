@@ -256,7 +256,7 @@ public static class LatencyBenchmark
                     using var request = new HttpRequestMessage(HttpMethod.Post, url + "/hooks/hris") { Content = new ByteArrayContent(body) };
                     request.Content.Headers.ContentType = new("application/json");
                     request.Headers.TryAddWithoutValidation(WebhookSignature.TimestampHeader, ts.ToString(CultureInfo.InvariantCulture));
-                    request.Headers.TryAddWithoutValidation(WebhookSignature.SignatureHeader, WebhookSignature.Sign(secret, ts, body));
+                    request.Headers.TryAddWithoutValidation(WebhookSignature.SignatureHeader, WebhookSignature.Sign(secret, ts, $"latency-{employee}", body));
                     request.Headers.TryAddWithoutValidation(WebhookSignature.IdempotencyHeader, $"latency-{employee}");
                     using var response = await http.SendAsync(request);
                     if (response.IsSuccessStatusCode)

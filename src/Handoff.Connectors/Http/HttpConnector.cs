@@ -13,7 +13,7 @@ namespace Handoff.Connectors.Http;
 /// <summary>
 /// A custom extension over HTTP (like Entra's custom extensions or an n8n webhook): the workflow's
 /// <c>http.call</c> step sends a JSON body, signed the way Handoff's own inbound webhooks are
-/// (<c>X-Handoff-Timestamp</c>, <c>X-Handoff-Signature: sha256=HMAC(secret, "ts.body")</c>), with
+/// (<c>X-Handoff-Timestamp</c>, <c>X-Handoff-Signature: sha256=HMAC(secret, "ts.idempotency-key.body")</c>), with
 /// <c>Idempotency-Key: run/step</c> so a receiver can recognise a request repeated after a crash.
 /// 429 and 5xx answers, timeouts and refused connections are transient (the engine retries); other 4xx
 /// answers are permanent. A JSON object answer's top-level values become the step's outputs.
@@ -144,7 +144,7 @@ public sealed class HttpConnector : ITargetConnector
         {
             var timestamp = clock.GetUtcNow().ToUnixTimeSeconds();
             request.Headers.TryAddWithoutValidation(WebhookSignature.TimestampHeader, timestamp.ToString(CultureInfo.InvariantCulture));
-            request.Headers.TryAddWithoutValidation(WebhookSignature.SignatureHeader, WebhookSignature.Sign(secret, timestamp, bytes));
+            request.Headers.TryAddWithoutValidation(WebhookSignature.SignatureHeader, WebhookSignature.Sign(secret, timestamp, idempotencyKey, bytes));
         }
         if (token is not null)
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);

@@ -12,7 +12,8 @@ namespace Handoff.Server.Hooks;
 /// Feedback from outside the web app. <c>POST /hooks/feedback</c> takes a JSON report from another
 /// system (a ticketing tool, a chat bot); <c>POST /hooks/feedback/mail</c> takes a whole mail
 /// (RFC 5322, as an inbound mail relay receives it). Both are signed like the HRIS webhooks
-/// (<see cref="WebhookSignature"/>: HMAC-SHA256 over timestamp and raw body, five-minute window) with
+/// (<see cref="WebhookSignature"/>: HMAC-SHA256 over timestamp, <c>Idempotency-Key</c> — empty for a mail
+/// relay that sends none — and raw body, five-minute window) with
 /// the secret in the environment variable the charter names (<c>feedback.webhook_secret_env</c>),
 /// and a redelivery (same <c>Idempotency-Key</c>, same Message-ID) is the same report.
 /// </summary>
@@ -143,8 +144,9 @@ public static class FeedbackHooks
             buffer.Write(chunk, 0, read);
         }
         var body = buffer.ToArray();
-        var refusal = WebhookSignature.Verify(secret, request.Headers[WebhookSignature.TimestampHeader], request.Headers[WebhookSignature.SignatureHeader], body, runtime.Clock.GetUtcNow());
-        return refusal is null ? (body, null) : (null, Problem(401, "signature refused", $"{refusal} ({WebhookSignature.SignatureHeader} must be sha256=HMAC of \"timestamp.body\" with the secret in {variable})"));
+        var refusal = WebhookSignature.Verify(secret, request.Headers[WebhookSignature.TimestampHeader], request.Headers[WebhookSignature.SignatureHeader],
+            request.Headers[WebhookSignature.IdempotencyHeader].ToString(), body, runtime.Clock.GetUtcNow());
+        return refusal is null ? (body, null) : (null, Problem(401, "signature refused", $"{refusal} ({WebhookSignature.SignatureHeader} must be sha256=HMAC of \"timestamp.idempotency-key.body\" with the secret in {variable})"));
     }
 
     private static IResult Problem(int status, string title, string detail) =>

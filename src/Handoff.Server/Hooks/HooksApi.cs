@@ -8,10 +8,11 @@ namespace Handoff.Server.Hooks;
 
 /// <summary>
 /// <c>POST /hooks/{system}</c>: signed HR change notifications. The delivery is checked (HMAC-SHA256
-/// over timestamp and raw body, five-minute replay window, when the system has a webhook secret; an
-/// API token scoped <c>hooks:write</c> for the system otherwise), stored once per idempotency key, and
-/// answered <c>202 Accepted</c> with a status URL; <see cref="WebhookDeliveryWorker"/> then takes it
-/// through the same pipeline as a CSV drop.
+/// over timestamp, idempotency key and raw body, five-minute replay window, when the system has a
+/// webhook secret; an API token scoped <c>hooks:write</c> for the system otherwise), stored once per
+/// idempotency key, and answered <c>202 Accepted</c> with a status URL; <see cref="WebhookDeliveryWorker"/>
+/// then takes it through the same pipeline as a CSV drop. The same key with the same body again is a
+/// retry (<c>202</c>, <c>replayed: true</c>); the same key with another body is refused (<c>409</c>).
 /// </summary>
 public static class HooksApi
 {
@@ -75,16 +76,16 @@ public static class HooksApi
         if (body is null)
             return Problem(413, "body too large", $"the body exceeds {MaxBodyBytes} bytes");
 
+        string idempotencyKey = request.Headers[WebhookSignature.IdempotencyHeader].ToString();
         if (secret is not null)
         {
             var refusal = WebhookSignature.Verify(secret,
                 request.Headers[WebhookSignature.TimestampHeader], request.Headers[WebhookSignature.SignatureHeader],
-                body, runtime.Clock.GetUtcNow());
+                idempotencyKey, body, runtime.Clock.GetUtcNow());
             if (refusal is not null)
                 return Problem(401, "signature refused", refusal);
         }
 
-        string idempotencyKey = request.Headers[WebhookSignature.IdempotencyHeader].ToString();
         if (string.IsNullOrWhiteSpace(idempotencyKey) || idempotencyKey.Length > 200)
             return Problem(400, "idempotency key required", $"send a unique {WebhookSignature.IdempotencyHeader} header (at most 200 characters) per delivery");
 
@@ -99,11 +100,12 @@ public static class HooksApi
             return Problem(400, "not JSON", e.Message);
         }
 
+        var text = System.Text.Encoding.UTF8.GetString(body);
         await using var db = runtime.Database.CreateContext();
         var existing = await db.WebhookDeliveries.AsNoTracking()
             .FirstOrDefaultAsync(d => d.System == system && d.IdempotencyKey == idempotencyKey, ct);
         if (existing is not null)
-            return Accepted(system, existing, replayed: true);
+            return Again(system, existing, text, runtime.Keys);
 
         var delivery = new WebhookDeliveryRow
         {
@@ -112,7 +114,7 @@ public static class HooksApi
             IdempotencyKey = idempotencyKey,
             ReceivedAt = runtime.Clock.GetUtcNow(),
             // The body holds HR data (national ids, salaries): it is stored encrypted, like every value at rest.
-            Body = WebhookBody.Seal(runtime.Keys, System.Text.Encoding.UTF8.GetString(body)),
+            Body = WebhookBody.Seal(runtime.Keys, text),
         };
         db.WebhookDeliveries.Add(delivery);
         try
@@ -125,7 +127,7 @@ public static class HooksApi
             await using var again = runtime.Database.CreateContext();
             var winner = await again.WebhookDeliveries.AsNoTracking()
                 .FirstAsync(d => d.System == system && d.IdempotencyKey == idempotencyKey, ct);
-            return Accepted(system, winner, replayed: true);
+            return Again(system, winner, text, runtime.Keys);
         }
         signal.Notify();
         return Accepted(system, delivery, replayed: false);
@@ -152,6 +154,18 @@ public static class HooksApi
             counts = sync is null ? null : new { read = sync.Read, created = sync.Created, updated = sync.Updated, unchanged = sync.Unchanged, rejected = sync.Rejected, held = sync.Held, scheduled = sync.Scheduled },
             quarantined,
         });
+    }
+
+    /// <summary>A delivery under a key already stored: the sender's retry of the same body is acknowledged
+    /// as the stored delivery; another body under that key is refused, never dropped in silence (it is
+    /// either a sender reusing keys, whose second change would be lost, or a replay of a captured key).</summary>
+    private static IResult Again(string system, WebhookDeliveryRow stored, string body, KeyMaterial keys)
+    {
+        if (string.Equals(WebhookBody.Open(keys, stored.Body), body, StringComparison.Ordinal))
+            return Accepted(system, stored, replayed: true);
+        return Problem(409, "idempotency key reused",
+            $"{WebhookSignature.IdempotencyHeader} \"{stored.IdempotencyKey}\" was already used for delivery {stored.Id} (received {stored.ReceivedAt:u}) "
+            + "with another body; nothing of this one is stored. Retry a delivery with the same body and key; send a new change under a new key");
     }
 
     private static IResult Accepted(string system, WebhookDeliveryRow delivery, bool replayed)

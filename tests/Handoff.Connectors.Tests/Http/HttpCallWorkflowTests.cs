@@ -98,7 +98,7 @@ public sealed class HttpCallWorkflowTests
         Assert.Equal("2026-12-02", body.RootElement.GetProperty("from").GetString());
         Assert.Equal($"{run.Id:N}/badge", request.Headers[WebhookSignature.IdempotencyHeader]);
         Assert.Null(WebhookSignature.Verify("badge-secret", request.Headers[WebhookSignature.TimestampHeader], request.Headers[WebhookSignature.SignatureHeader],
-            Encoding.UTF8.GetBytes(request.Body), spine.Clock.Now));
+            request.Headers[WebhookSignature.IdempotencyHeader], Encoding.UTF8.GetBytes(request.Body), spine.Clock.Now));
     }
 
     [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]

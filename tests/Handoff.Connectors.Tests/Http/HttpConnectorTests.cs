@@ -35,9 +35,12 @@ public sealed class HttpConnectorTests
         Assert.Equal("run1/step1", request.Headers[WebhookSignature.IdempotencyHeader]);
         // The receiver verifies exactly as Handoff verifies inbound webhooks.
         Assert.Null(WebhookSignature.Verify("s3cret-for-test", request.Headers[WebhookSignature.TimestampHeader],
-            request.Headers[WebhookSignature.SignatureHeader], Encoding.UTF8.GetBytes(request.Body), DateTimeOffset.UtcNow));
+            request.Headers[WebhookSignature.SignatureHeader], request.Headers[WebhookSignature.IdempotencyHeader], Encoding.UTF8.GetBytes(request.Body), DateTimeOffset.UtcNow));
         Assert.NotNull(WebhookSignature.Verify("another-secret", request.Headers[WebhookSignature.TimestampHeader],
-            request.Headers[WebhookSignature.SignatureHeader], Encoding.UTF8.GetBytes(request.Body), DateTimeOffset.UtcNow));
+            request.Headers[WebhookSignature.SignatureHeader], request.Headers[WebhookSignature.IdempotencyHeader], Encoding.UTF8.GetBytes(request.Body), DateTimeOffset.UtcNow));
+        // The key is signed too: the same request under another key does not verify.
+        Assert.NotNull(WebhookSignature.Verify("s3cret-for-test", request.Headers[WebhookSignature.TimestampHeader],
+            request.Headers[WebhookSignature.SignatureHeader], "run1/step2", Encoding.UTF8.GetBytes(request.Body), DateTimeOffset.UtcNow));
     }
 
     [Theory]

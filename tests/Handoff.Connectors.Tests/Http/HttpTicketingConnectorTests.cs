@@ -66,9 +66,9 @@ public sealed class HttpTicketingConnectorTests
         Assert.Equal("run1/laptop", body.RootElement.GetProperty("correlation_id").GetString());
         Assert.Equal("run1/laptop", request.Headers[WebhookSignature.IdempotencyHeader]);
         Assert.Null(WebhookSignature.Verify("desk-secret", request.Headers[WebhookSignature.TimestampHeader],
-            request.Headers[WebhookSignature.SignatureHeader], Encoding.UTF8.GetBytes(request.Body), DateTimeOffset.UtcNow));
+            request.Headers[WebhookSignature.SignatureHeader], request.Headers[WebhookSignature.IdempotencyHeader], Encoding.UTF8.GetBytes(request.Body), DateTimeOffset.UtcNow));
         Assert.NotNull(WebhookSignature.Verify("not-the-secret", request.Headers[WebhookSignature.TimestampHeader],
-            request.Headers[WebhookSignature.SignatureHeader], Encoding.UTF8.GetBytes(request.Body), DateTimeOffset.UtcNow));
+            request.Headers[WebhookSignature.SignatureHeader], request.Headers[WebhookSignature.IdempotencyHeader], Encoding.UTF8.GetBytes(request.Body), DateTimeOffset.UtcNow));
     }
 
     [Fact]

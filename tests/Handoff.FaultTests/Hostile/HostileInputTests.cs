@@ -367,8 +367,8 @@ public sealed class HostileInputTests(ITestOutputHelper output)
                 request.Headers.TryAddWithoutValidation(WebhookSignature.TimestampHeader, kind == 5 ? junk : ts.ToString(System.Globalization.CultureInfo.InvariantCulture));
             var signature = kind switch
             {
-                0 or 3 or 5 => WebhookSignature.Sign(secret, ts, body),
-                1 => WebhookSignature.Sign(secret + "x", ts, body),
+                0 or 3 or 5 => WebhookSignature.Sign(secret, ts, $"fault-{seed}-{i}", body),
+                1 => WebhookSignature.Sign(secret + "x", ts, $"fault-{seed}-{i}", body),
                 2 => "sha256=" + new string('0', r.Next(0, 200)),
                 _ => null,
             };

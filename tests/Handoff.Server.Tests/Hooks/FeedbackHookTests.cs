@@ -43,7 +43,7 @@ public sealed class FeedbackHookTests
             var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(bytes) };
             request.Content.Headers.ContentType = new(contentType);
             request.Headers.Add(WebhookSignature.TimestampHeader, ts.ToString(CultureInfo.InvariantCulture));
-            request.Headers.Add(WebhookSignature.SignatureHeader, signature ?? WebhookSignature.Sign(Secret, ts, bytes));
+            request.Headers.Add(WebhookSignature.SignatureHeader, signature ?? WebhookSignature.Sign(Secret, ts, key ?? "", bytes));
             if (key is not null)
                 request.Headers.Add(WebhookSignature.IdempotencyHeader, key);
             return Client.SendAsync(request);
@@ -130,11 +130,11 @@ public sealed class FeedbackHookTests
         await using var host = await StartAsync(TestDatabases.Sqlite);
         const string body = """{"note": "x"}""";
 
-        var forged = await host.PostAsync("/hooks/feedback", body, key: "k1", signature: WebhookSignature.Sign("not-the-secret", host.Spine.Clock.Now.ToUnixTimeSeconds(), Encoding.UTF8.GetBytes(body)));
+        var forged = await host.PostAsync("/hooks/feedback", body, key: "k1", signature: WebhookSignature.Sign("not-the-secret", host.Spine.Clock.Now.ToUnixTimeSeconds(), "k1", Encoding.UTF8.GetBytes(body)));
         Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
         var problem = await forged.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("signature refused", problem.GetProperty("title").GetString());
-        Assert.StartsWith("signature does not match the body", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("signature does not match the timestamp, Idempotency-Key and body", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Contains(Variable, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
 
         var stale = await host.PostAsync("/hooks/feedback/mail", "From: a@b.example\r\n\r\nx", timestamp: host.Spine.Clock.Now.AddMinutes(-10).ToUnixTimeSeconds());

@@ -35,7 +35,7 @@ public sealed class WebhookTests
             var request = new HttpRequestMessage(HttpMethod.Post, $"/hooks/{system}") { Content = new ByteArrayContent(bytes) };
             request.Content.Headers.ContentType = new("application/json");
             request.Headers.Add(WebhookSignature.TimestampHeader, ts.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            request.Headers.Add(WebhookSignature.SignatureHeader, signature ?? WebhookSignature.Sign(Secret, ts, bytes));
+            request.Headers.Add(WebhookSignature.SignatureHeader, signature ?? WebhookSignature.Sign(Secret, ts, key, bytes));
             request.Headers.Add(WebhookSignature.IdempotencyHeader, key);
             return await Client.SendAsync(request);
         }
@@ -147,7 +147,7 @@ public sealed class WebhookTests
     public async Task Bad_signatures_stale_timestamps_and_missing_keys_are_refused_and_nothing_is_stored(string provider)
     {
         await using var host = await StartAsync(provider);
-        var forged = await host.PostAsync(TwoWorkers, "d-forged", signature: WebhookSignature.Sign("not-the-secret", host.Spine.Clock.Now.ToUnixTimeSeconds(), Encoding.UTF8.GetBytes(TwoWorkers)));
+        var forged = await host.PostAsync(TwoWorkers, "d-forged", signature: WebhookSignature.Sign("not-the-secret", host.Spine.Clock.Now.ToUnixTimeSeconds(), "d-forged", Encoding.UTF8.GetBytes(TwoWorkers)));
         Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
         Assert.Contains("signature does not match", await forged.Content.ReadAsStringAsync());
 
@@ -158,7 +158,7 @@ public sealed class WebhookTests
 
         // A body altered after signing.
         var ts = host.Spine.Clock.Now.ToUnixTimeSeconds();
-        var tampered = await host.PostAsync(TwoWorkers.Replace("Katherine", "Mallory", StringComparison.Ordinal), "d-tampered", ts, WebhookSignature.Sign(Secret, ts, Encoding.UTF8.GetBytes(TwoWorkers)));
+        var tampered = await host.PostAsync(TwoWorkers.Replace("Katherine", "Mallory", StringComparison.Ordinal), "d-tampered", ts, WebhookSignature.Sign(Secret, ts, "d-tampered", Encoding.UTF8.GetBytes(TwoWorkers)));
         Assert.Equal(HttpStatusCode.Unauthorized, tampered.StatusCode);
 
         var noKey = await host.PostAsync(TwoWorkers, "");
@@ -171,6 +171,59 @@ public sealed class WebhookTests
 
         await using var db = host.Spine.Db();
         Assert.Equal(0, await db.WebhookDeliveries.CountAsync());
+    }
+
+    [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task A_captured_delivery_resent_with_a_fresh_idempotency_key_is_refused_because_the_key_is_signed(string provider)
+    {
+        await using var host = await StartAsync(provider);
+        const string hire = """{"Employee_ID": "960001", "Legal_First_Name": "Rita", "Legal_Last_Name": "Play", "Employment_Begin_Date": "01/05/2026", "Worker_Type": "Regular"}""";
+        const string leave = """{"Employee_ID": "960001", "Legal_First_Name": "Rita", "Legal_Last_Name": "Play", "Employment_Begin_Date": "01/05/2026", "Worker_Type": "Regular", "Termination_Date": "12/31/2026"}""";
+        var ts = host.Spine.Clock.Now.ToUnixTimeSeconds();
+        var captured = WebhookSignature.Sign(Secret, ts, "hire-1", Encoding.UTF8.GetBytes(hire));
+        Assert.Equal(HttpStatusCode.Accepted, (await host.PostAsync(hire, "hire-1", ts, captured)).StatusCode);
+        await host.DrainAsync();
+        Assert.Equal(HttpStatusCode.Accepted, (await host.PostAsync(leave, "leave-1")).StatusCode);
+        await host.DrainAsync();
+
+        // Someone who captured the first delivery sends it again, inside the five-minute window, under
+        // a key never seen: the signature covers the key, so it no longer matches.
+        host.Spine.Clock.Now = host.Spine.Clock.Now.AddMinutes(2);
+        var replay = await host.PostAsync(hire, "hire-2", ts, captured);
+        Assert.Equal(HttpStatusCode.Unauthorized, replay.StatusCode);
+        Assert.Contains("signature does not match", await replay.Content.ReadAsStringAsync());
+        await host.DrainAsync();
+
+        await using var db = host.Spine.Db();
+        Assert.Equal(2, await db.WebhookDeliveries.CountAsync());
+        var (_, values) = await host.Spine.PersonByKeyAsync("employee_id", "960001");
+        Assert.Equal("2026-12-31", values["termination_date"].Value);
+    }
+
+    [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task A_key_seen_with_another_body_is_a_409_naming_the_key_and_the_same_body_again_is_an_idempotent_202(string provider)
+    {
+        await using var host = await StartAsync(provider);
+        var first = await host.PostAsync(TwoWorkers, "reused-7");
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        var statusUrl = first.Headers.Location!.OriginalString;
+
+        // Correctly signed, fresh, but the key already names another delivery: refused, not silently dropped.
+        var other = await host.PostAsync(TwoWorkers.Replace("Katherine", "Mallory", StringComparison.Ordinal), "reused-7");
+        Assert.Equal(HttpStatusCode.Conflict, other.StatusCode);
+        var problem = await other.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("idempotency key reused", problem.GetProperty("title").GetString());
+        Assert.Contains("\"reused-7\"", problem.GetProperty("detail").GetString());
+
+        var same = await host.PostAsync(TwoWorkers, "reused-7");
+        Assert.Equal(HttpStatusCode.Accepted, same.StatusCode);
+        Assert.True((await same.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replayed").GetBoolean());
+        Assert.Equal(statusUrl, same.Headers.Location!.OriginalString);
+
+        await host.DrainAsync();
+        await using var db = host.Spine.Db();
+        Assert.Equal(1, await db.WebhookDeliveries.CountAsync());
+        Assert.Equal(0, await db.People.CountAsync(p => p.DisplayName.Contains("Mallory")));
     }
 
     [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]

@@ -28,9 +28,9 @@ public sealed class WebhookTokenTests
         public DataSpine Spine => spine;
         public ApiTokens Tokens => runtime.Tokens;
 
-        public async Task<HttpResponseMessage> PostAsync(string system, string key, string? token, bool sign = false)
+        public async Task<HttpResponseMessage> PostAsync(string system, string key, string? token, bool sign = false, string body = Body)
         {
-            var bytes = Encoding.UTF8.GetBytes(Body);
+            var bytes = Encoding.UTF8.GetBytes(body);
             var request = new HttpRequestMessage(HttpMethod.Post, $"/hooks/{system}") { Content = new ByteArrayContent(bytes) };
             request.Content.Headers.ContentType = new("application/json");
             request.Headers.Add(WebhookSignature.IdempotencyHeader, key);
@@ -40,7 +40,7 @@ public sealed class WebhookTokenTests
             {
                 var ts = spine.Clock.Now.ToUnixTimeSeconds();
                 request.Headers.Add(WebhookSignature.TimestampHeader, ts.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                request.Headers.Add(WebhookSignature.SignatureHeader, WebhookSignature.Sign(Secret, ts, bytes));
+                request.Headers.Add(WebhookSignature.SignatureHeader, WebhookSignature.Sign(Secret, ts, key, bytes));
             }
             return await app.GetTestClient().SendAsync(request);
         }
@@ -75,6 +75,26 @@ public sealed class WebhookTokenTests
         await using var db = host.Spine.Db();
         Assert.Equal(1, await db.WebhookDeliveries.CountAsync(d => d.System == "payroll"));
         Assert.NotNull((await db.ApiTokens.SingleAsync()).LastUsedAt);
+    }
+
+    [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task A_token_delivery_reusing_a_key_with_another_body_is_a_409_and_with_the_same_body_an_idempotent_202(string provider)
+    {
+        await using var host = await StartAsync(provider);
+        var created = await host.Tokens.CreateAsync("payroll", [ApiTokens.HooksWrite], TimeSpan.FromDays(90), "ivan");
+        var first = await host.PostAsync("payroll", "pay-1", created.Token);
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+
+        var other = await host.PostAsync("payroll", "pay-1", created.Token, body: Body.Replace("1000", "9999", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.Conflict, other.StatusCode);
+        Assert.Contains("\"pay-1\"", await DetailAsync(other));
+
+        var same = await host.PostAsync("payroll", "pay-1", created.Token);
+        Assert.Equal(HttpStatusCode.Accepted, same.StatusCode);
+        Assert.True((await same.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replayed").GetBoolean());
+        Assert.Equal(first.Headers.Location, same.Headers.Location);
+        await using var db = host.Spine.Db();
+        Assert.Equal(1, await db.WebhookDeliveries.CountAsync(d => d.System == "payroll"));
     }
 
     [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]

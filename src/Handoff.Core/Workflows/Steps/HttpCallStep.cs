@@ -4,7 +4,7 @@ using Handoff.Core.Workspace;
 namespace Handoff.Core.Workflows.Steps;
 
 [Step("http.call", "Call a custom extension", HasTarget = true, Target = SystemKind.Other, Operation = "http.call",
-    Description = "Sends a signed JSON request (HMAC-SHA256 over timestamp.body, Idempotency-Key = run/step) to an HTTP system; the JSON answer's fields become the step's outputs.")]
+    Description = "Sends a signed JSON request (HMAC-SHA256 over timestamp.idempotency-key.body, Idempotency-Key = run/step) to an HTTP system; the JSON answer's fields become the step's outputs.")]
 [StepInput("method", InputKind.Text, Default = "POST")]
 [StepInput("path", InputKind.Text, Description = "Appended to the system's url", Default = "")]
 [StepInput("body", InputKind.Text, Description = "JSON body; use the json filter for values: {\"name\": {{ first_name | json }}}")]
