@@ -19,6 +19,11 @@ public sealed class ScimException(int status, string? scimType, string detail) :
     public static ScimException NoTarget(string detail) => new(400, "noTarget", detail);
     public static ScimException Mutability(string detail) => new(400, "mutability", detail);
     public static ScimException Uniqueness(string detail) => new(409, "uniqueness", detail);
+
+    /// <summary>A write the caller's system may not make because another system owns the person's
+    /// lifecycle: 409 (it conflicts with the person's current state, not with the request's form), with
+    /// the closest registered scimType, <c>mutability</c> ("not compatible with … current state").</summary>
+    public static ScimException LifecycleOwned(string detail) => new(409, "mutability", detail);
     public static ScimException NotFound(string detail) => new(404, null, detail);
     public static ScimException PreconditionFailed(string detail) => new(412, null, detail);
 

@@ -21,6 +21,9 @@ public sealed class ScimCaller
         Mapper = new RecordMapper(workspace.Dictionary, system) { KeyedHash = contentHash };
         BoundNative = [.. workspace.Dictionary.Fields.Select(f => f.BindingFor(system.Id)?.Native).OfType<string>()];
         Encrypted = workspace.Dictionary.Fields.Any(f => f.Classification == Classification.Sensitive && f.BindingFor(system.Id) is not null);
+        var termination = workspace.Dictionary.FindField(workspace.Dictionary.Lifecycle.TerminationDate);
+        LifecycleOwner = termination?.SystemOfRecord is { } owner && owner != system.Id ? owner : null;
+        TerminationField = termination?.Name ?? workspace.Dictionary.Lifecycle.TerminationDate;
     }
 
     public WorkspaceDefinition Workspace { get; }
@@ -33,6 +36,14 @@ public sealed class ScimCaller
 
     /// <summary>The system carries a sensitive field: its stored resources are encrypted at rest.</summary>
     public bool Encrypted { get; }
+
+    /// <summary>The system that owns the lifecycle — the system of record of the dictionary's lifecycle
+    /// termination-date field — when it is another one than the caller's; null when the caller owns it or
+    /// nobody does. Such a caller ends only people that owner does not know.</summary>
+    public string? LifecycleOwner { get; }
+
+    /// <summary>The dictionary's lifecycle termination-date field (for messages).</summary>
+    public string TerminationField { get; }
 }
 
 /// <summary>A resource as stored plus its rendering inputs.</summary>
@@ -56,7 +67,10 @@ public sealed class ScimWriteBatch
 /// a webhook record. A value the dictionary cannot convert is refused with <c>invalidValue</c> naming
 /// the SCIM attribute, and is also quarantined so HR sees it. DELETE is "the source no longer has this
 /// worker": the resource becomes a tombstone and the person is terminated (as of today, unless the
-/// client already sent an earlier termination date) — never erased.
+/// client already sent an earlier termination date) — never erased. Only where the caller owns the
+/// person's lifecycle, though: when another system is the system of record of the termination date and
+/// has a record of the person, a DELETE is refused (<c>409 mutability</c>, naming the owner) while the
+/// person is not terminated, and ends nothing once they are.
 /// </summary>
 public sealed class ScimService(HandoffRuntime runtime)
 {
@@ -283,6 +297,14 @@ public sealed class ScimService(HandoffRuntime runtime)
         await using var db = runtime.Database.CreateContext();
         var row = await FindAsync(db, caller, type, id, ct) ?? throw ScimException.NotFound($"{type.Name} {id} not found");
         CheckVersion(row, ifMatch);
+        if (type == ScimSchemas.Users && caller.LifecycleOwner is { } owner)
+        {
+            var owned = await OwnedElsewhereAsync(db, caller, await LinkedPeopleAsync(db, caller, [(row, Open(caller, row))], ct), ct);
+            if (owned.TryGetValue(row.Id, out var person) && person.State is not ("terminated" or "purged"))
+                throw ScimException.LifecycleOwned($"User {id} is linked to a worker whose lifecycle {owner} owns ({owner} is the system of record "
+                    + $"of {caller.TerminationField} and has a record of them) and who is not terminated: a DELETE from {caller.System.Id} would terminate "
+                    + $"them, so nothing was changed. End the worker in {owner}; once {owner} has terminated them, this DELETE succeeds");
+        }
         var now = runtime.Clock.GetUtcNow();
         row.DeletedAt = now;
         row.UpdatedAt = now;
@@ -470,13 +492,30 @@ public sealed class ScimService(HandoffRuntime runtime)
                 batch.Users.Insert(0, (row, Open(caller, row), "/"));
         }
 
+        // A deleted user ends a person only when the caller owns that person's lifecycle (see OwnedElsewhereAsync);
+        // one that never reached a person (created and deleted in one request, or still held) ends nobody.
+        var deleted = batch.Users.Where(u => u.Row.DeletedAt is not null).Select(u => (u.Row, u.Resource)).ToList();
+        Dictionary<Guid, Guid> linked = [];
+        Dictionary<Guid, OwnedPerson> ownedElsewhere = [];
+        if (deleted.Count > 0)
+        {
+            await using var db = runtime.Database.CreateContext();
+            linked = await LinkedPeopleAsync(db, caller, deleted, ct);
+            ownedElsewhere = await OwnedElsewhereAsync(db, caller, linked, ct);
+        }
+
         // The last write of a resource in the batch is the one that counts; earlier ones were superseded.
         foreach (var (row, resource, pointer) in Enumerable.Reverse(batch.Users))
         {
             if (!seen.Add(row.Id))
                 continue;
             var native = Native(caller, ScimSchemas.Users, resource, row.Id);
-            if (row.DeletedAt is not null)
+            if (row.DeletedAt is not null && !linked.ContainsKey(row.Id))
+            {
+                synced.Add((row.Id, row.Version));
+                continue;
+            }
+            if (row.DeletedAt is not null && !ownedElsewhere.ContainsKey(row.Id))
             {
                 // The source no longer has this worker: terminated as of today unless an earlier date was sent.
                 var key = ScimSchemas.HrSchema + ":terminationDate";
@@ -490,11 +529,13 @@ public sealed class ScimService(HandoffRuntime runtime)
         records.Reverse();
         foreach (var (native, pointer) in batch.Rejected)
             records.Add(new NativeRecord("scim", ++line, native) { Pointer = pointer });
-        if (records.Count == 0)
+        if (records.Count > 0)
+        {
+            var keys = records.OfType<NativeRecord>().Select(r => r.Values.GetValueOrDefault(caller.Mapper.KeyColumn) ?? "").ToList();
+            await runtime.Sync.RunAsync(caller.Workspace, caller.System.Id, ToAsync(records), "scim", ct, onlyKeys: keys);
+        }
+        if (synced.Count == 0)
             return;
-
-        var keys = records.OfType<NativeRecord>().Select(r => r.Values.GetValueOrDefault(caller.Mapper.KeyColumn) ?? "").ToList();
-        await runtime.Sync.RunAsync(caller.Workspace, caller.System.Id, ToAsync(records), "scim", ct, onlyKeys: keys);
 
         await using (var db = runtime.Database.CreateContext())
         {
@@ -506,6 +547,64 @@ public sealed class ScimService(HandoffRuntime runtime)
                         .ExecuteUpdateAsync(u => u.SetProperty(r => r.SyncPending, false), ct);
             }
         }
+    }
+
+    /// <summary>A person whose lifecycle another system owns.</summary>
+    private sealed record OwnedPerson(Guid Id, string State);
+
+    /// <summary>The person each user's source record is linked to (users that never reached a person are left out).</summary>
+    private static async Task<Dictionary<Guid, Guid>> LinkedPeopleAsync(Data.HandoffDbContext db, ScimCaller caller,
+        IReadOnlyList<(ScimResourceRow Row, JsonObject Resource)> users, CancellationToken ct)
+    {
+        var keyOf = new Dictionary<string, List<Guid>>(StringComparer.Ordinal);
+        foreach (var (row, resource) in users)
+        {
+            if (Native(caller, ScimSchemas.Users, resource, row.Id).GetValueOrDefault(caller.Mapper.KeyColumn)?.Trim() is { Length: > 0 } key)
+                (keyOf.TryGetValue(key, out var ids) ? ids : keyOf[key] = []).Add(row.Id);
+        }
+        var result = new Dictionary<Guid, Guid>();
+        foreach (var chunk in keyOf.Keys.Chunk(500))
+        {
+            var links = await db.SourceRecords.AsNoTracking().Where(s => s.System == caller.System.Id && chunk.Contains(s.NativeKey))
+                .Select(s => new { s.NativeKey, s.PersonId }).ToListAsync(ct);
+            foreach (var link in links)
+            {
+                foreach (var id in keyOf[link.NativeKey])
+                    result[id] = link.PersonId;
+            }
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Of the users linked to a person (<paramref name="linked"/>: user id → person id), those whose
+    /// person's lifecycle is not the caller's to end: the system of record of the lifecycle termination
+    /// date (<see cref="ScimCaller.LifecycleOwner"/>) is another system and has a source record linked to
+    /// that person. Another writer of the termination date may end only people the owner does not know (a
+    /// worker only the SCIM client has); the correlation that joined the user to the owner's person stands,
+    /// but its DELETE is no termination.
+    /// </summary>
+    private static async Task<Dictionary<Guid, OwnedPerson>> OwnedElsewhereAsync(Data.HandoffDbContext db, ScimCaller caller,
+        Dictionary<Guid, Guid> linked, CancellationToken ct)
+    {
+        var result = new Dictionary<Guid, OwnedPerson>();
+        if (caller.LifecycleOwner is not { } owner || linked.Count == 0)
+            return result;
+        var people = linked.Values.Distinct().ToList();
+        var known = new Dictionary<Guid, OwnedPerson>();
+        foreach (var chunk in people.Chunk(500))
+        {
+            var ownerKnows = db.SourceRecords.Where(s => s.System == owner && chunk.Contains(s.PersonId)).Select(s => s.PersonId);
+            foreach (var p in await db.People.AsNoTracking().Where(p => ownerKnows.Contains(p.Id))
+                .Select(p => new OwnedPerson(p.Id, p.State)).ToListAsync(ct))
+                known[p.Id] = p;
+        }
+        foreach (var (user, person) in linked)
+        {
+            if (known.TryGetValue(person, out var p))
+                result[user] = p;
+        }
+        return result;
     }
 
     private static async IAsyncEnumerable<SourceItem> ToAsync(IReadOnlyList<SourceItem> items)
