@@ -33,6 +33,8 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
     public DbSet<SyncRow> Syncs => Set<SyncRow>();
     public DbSet<QuarantineRow> Quarantine => Set<QuarantineRow>();
     public DbSet<WebhookDeliveryRow> WebhookDeliveries => Set<WebhookDeliveryRow>();
+    public DbSet<DeliveryRow> Deliveries => Set<DeliveryRow>();
+    public DbSet<DeliveredRowRow> DeliveredRows => Set<DeliveredRowRow>();
     public DbSet<SystemRow> Systems => Set<SystemRow>();
     public DbSet<DictionaryVersionRow> DictionaryVersions => Set<DictionaryVersionRow>();
     public DbSet<DictionaryApprovalRow> DictionaryApprovals => Set<DictionaryApprovalRow>();
@@ -130,6 +132,25 @@ public sealed class HandoffDbContext(DbContextOptions<HandoffDbContext> options)
         {
             e.ToTable("quarantine");
             e.HasIndex(q => new { q.System, q.Status });
+        });
+        b.Entity<DeliveryRow>(e =>
+        {
+            e.ToTable("deliveries");
+            e.Property(d => d.System).HasMaxLength(100);
+            e.Property(d => d.Name).HasMaxLength(400);
+            e.Property(d => d.ContentHash).HasMaxLength(64);
+            e.Property(d => d.Kind).HasMaxLength(16);
+            e.Property(d => d.Status).HasMaxLength(16);
+            e.HasIndex(d => new { d.System, d.Name, d.ContentHash });
+            e.HasIndex(d => d.Status);
+        });
+        b.Entity<DeliveredRowRow>(e =>
+        {
+            e.ToTable("delivered_rows");
+            e.HasKey(r => new { r.System, r.File, r.NativeKey });
+            e.Property(r => r.System).HasMaxLength(100);
+            e.Property(r => r.File).HasMaxLength(400);
+            e.Property(r => r.NativeKey).HasMaxLength(400);
         });
         b.Entity<WebhookDeliveryRow>(e =>
         {

@@ -25,6 +25,7 @@ public sealed class HandoffRuntime
         Audit = new AuditLog(database, auditKey, clock);
         Workspace = new(database, clock, Audit);
         Sync = new(database, clock, keys, Audit);
+        Deliveries = new(database, clock, keys, Audit, Sync);
         Scheduled = new(database, clock, keys, Audit);
         Review = new(database, clock, keys, Audit);
         Retention = new(database, clock, keys, Audit);
@@ -78,6 +79,9 @@ public sealed class HandoffRuntime
     public Handoff.Data.Governance.KpiStore Kpis { get; }
     public Handoff.Data.Governance.MonthlyReviewStore Reviews { get; }
     public SourceSync Sync { get; }
+
+    /// <summary>Source files as deliveries: read once, guarded, held whole for a decision when suspicious.</summary>
+    public SourceDeliveries Deliveries { get; }
     public ScheduledChanges Scheduled { get; }
     public ReviewQueue Review { get; }
     public RetentionPurge Retention { get; }

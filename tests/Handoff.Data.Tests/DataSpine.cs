@@ -25,6 +25,7 @@ public sealed class DataSpine
         Audit = new AuditLog(database, AuditKey, clock);
         Workspace = new WorkspaceStore(database, clock, Audit);
         Sync = new SourceSync(database, clock, Keys, Audit);
+        Deliveries = new SourceDeliveries(database, clock, Keys, Audit, Sync);
         Scheduled = new ScheduledChanges(database, clock, Keys, Audit);
         Review = new ReviewQueue(database, clock, Keys, Audit);
     }
@@ -40,6 +41,7 @@ public sealed class DataSpine
     public string WorkspaceDir { get; }
     public WorkspaceStore Workspace { get; }
     public SourceSync Sync { get; }
+    public SourceDeliveries Deliveries { get; }
     public ScheduledChanges Scheduled { get; }
     public ReviewQueue Review { get; }
     public WorkspaceDefinition Definition { get; private set; } = null!;
@@ -59,10 +61,22 @@ public sealed class DataSpine
     }
 
     /// <summary>Reads a system's CSV drop folder (or one file) like <c>handoff sync</c>.</summary>
-    public Task<SyncReport> SyncCsvAsync(string system, string? file = null)
+    /// <summary>Reads a system's drop folder (or one file) the way <c>handoff sync</c> does: one delivery
+    /// per file, a file already applied skipped, the delivery guard first. The report adds up the files.</summary>
+    public async Task<SyncReport> SyncCsvAsync(string system, string? file = null, bool? snapshot = null)
     {
-        var reader = SourceReaders.Open(Definition.FindSystem(system)!, WorkspaceDir, file);
-        return Sync.RunAsync(Definition, system, reader.ReadAsync(default), "csv", default, fullSnapshot: file is null);
+        var definition = Definition.FindSystem(system)!;
+        var outcomes = new List<DeliveryOutcome>();
+        foreach (var f in DeliveryFile.List(definition, WorkspaceDir, file))
+        {
+            var reader = SourceReaders.Open(definition, WorkspaceDir, f.Path);
+            outcomes.Add(await Deliveries.ReceiveFileAsync(Definition, system, f.Name, f.ContentHash, () => reader.ReadAsync(default),
+                snapshot ?? (file is null && definition.Setting("delivery") is not "changes"), f.AsOf, default));
+        }
+        var syncs = outcomes.Select(o => o.Sync).OfType<SyncReport>().ToList();
+        return new SyncReport(syncs.LastOrDefault()?.SyncId ?? 0, system, syncs.Sum(s => s.Read), syncs.Sum(s => s.Created), syncs.Sum(s => s.Updated),
+            syncs.Sum(s => s.Unchanged), syncs.Sum(s => s.Rejected), syncs.Sum(s => s.Held), syncs.Sum(s => s.Scheduled), TimeSpan.Zero)
+        { Stale = syncs.Sum(s => s.Stale), Deliveries = outcomes };
     }
 
     /// <summary>Feeds native records directly (as a webhook would).</summary>

@@ -59,6 +59,10 @@ public sealed record FieldDefinition(
 
     /// <summary>A system may write a field when it is the system of record or an authorized writer.</summary>
     public bool IsWriter(string system) => SystemOfRecord == system || Writers.Contains(system);
+
+    /// <summary>Whether an empty value from <paramref name="system"/> is a statement ("no value")
+    /// rather than silence: only where the dictionary lets that system clear the field.</summary>
+    public bool EmptyClears(string system) => IsWriter(system) && BindingFor(system)?.EmptyClears == true;
 }
 
 /// <summary>What to do when sources disagree. <see cref="Priority"/> is used by the priority rule
@@ -80,6 +84,12 @@ public sealed record FieldBinding(
     WriteStrength Strength)
 {
     public SourceSpan? At { get; init; }
+
+    /// <summary><c>empty: clears</c>: an empty value in a column this system's delivery carries is
+    /// the statement "no value" and clears what this system said before (under system_of_record it
+    /// also empties the field). Default (<c>empty: ignored</c>): an empty value says nothing, like a
+    /// column the delivery does not carry, so a blank export column never wipes a value.</summary>
+    public bool EmptyClears { get; init; }
 }
 
 /// <summary>A correlation rule: records whose values for all <see cref="Fields"/> are equal belong

@@ -43,7 +43,7 @@ public sealed record SchemaChange(DriftChangeKind Kind, string Field, string? Ne
 
     public string Describe() => Kind switch
     {
-        DriftChangeKind.Removed => $"field {Field} was removed{(Bound ? " — the dictionary binds it, so rows without it are quarantined" : "")}",
+        DriftChangeKind.Removed => $"field {Field} was removed{(Bound ? " — the dictionary binds it: a delivery without it is held whole by the delivery guard, and one accepted anyway leaves that field as it was (absence is not a fact)" : "")}",
         DriftChangeKind.Renamed => $"field {Field} looks renamed to {NewName} (similar name, same values){(Bound ? " — the dictionary still binds the old name" : "")}",
         DriftChangeKind.TypeChanged => $"field {Field} changed type from {From} to {To}{(Bound ? " (bound by the dictionary)" : "")}",
         DriftChangeKind.NewRequired => $"new required field {Field}{(Bound ? "" : " — no dictionary field provides it, so writes may be refused")}",

@@ -15,7 +15,22 @@ public static class ConflictResolver
 {
     public static Resolution Resolve(FieldDefinition field, IEnumerable<Observation> observations, ResolvedValue? current)
     {
-        var candidates = observations.Where(o => o.Value is not null && field.IsWriter(o.System)).ToList();
+        var authorized = observations.Where(o => field.IsWriter(o.System)).ToList();
+        var candidates = authorized.Where(o => o.Value is not null).ToList();
+        // An explicit empty the dictionary lets its system clear is a statement, not silence: the
+        // system of record saying "none" leaves the field empty whatever other writers say (an HR
+        // feed that may write a termination date does not end a person the HRIS says is employed),
+        // and the most recent statement may be "none".
+        var cleared = authorized.Where(o => o.Value is null && field.EmptyClears(o.System)).ToList();
+        if (field.Conflict.Kind == ConflictRuleKind.SystemOfRecord && cleared.Any(o => o.System == field.SystemOfRecord))
+            return new Resolution(null, candidates.Count > 0 ? [.. cleared.Where(o => o.System == field.SystemOfRecord), .. candidates] : [], false);
+        if (field.Conflict.Kind == ConflictRuleKind.MostRecent && cleared.Count > 0 && candidates.Count > 0)
+        {
+            var latest = authorized.Where(o => o.Value is not null || field.EmptyClears(o.System))
+                .OrderByDescending(c => c.EffectiveFrom ?? DateOnly.MinValue).ThenByDescending(c => c.ObservedAt).First();
+            if (latest.Value is null)
+                return new Resolution(null, [], false);
+        }
         if (candidates.Count == 0)
             return new Resolution(null, [], false);
 

@@ -13,7 +13,12 @@ public sealed record MappedRecord(
     IReadOnlyDictionary<string, string?> Values,
     DateOnly? EffectiveFrom,
     string Hash,
-    string Location);
+    string Location)
+{
+    /// <summary>The record's ordering fact (<see cref="RecordOrder"/>); <see cref="RecordOrder.None"/>
+    /// when unknown (then it counts as observed when applied).</summary>
+    public string Order { get; init; } = RecordOrder.None;
+}
 
 /// <summary>Why a record cannot be used: the field (native name) and the reason.</summary>
 public sealed record RecordProblem(string? Field, string Reason);
@@ -28,6 +33,7 @@ public sealed class RecordMapper
     private readonly SystemDefinition _system;
     private readonly string _keyColumn;
     private readonly string? _effectiveColumn;
+    private readonly string? _asOfColumn;
     private readonly (FieldDefinition Field, FieldBinding Binding)[] _bound;
 
     public RecordMapper(DictionaryDefinition dictionary, SystemDefinition system)
@@ -36,6 +42,7 @@ public sealed class RecordMapper
         // A SCIM server's records are keyed by the id it assigns unless the system names another attribute.
         _keyColumn = system.Setting("key") ?? (system.Connector == "scim-server" ? "id" : throw new InvalidOperationException($"system '{system.Id}' has no key column configured"));
         _effectiveColumn = system.Setting("effective_from");
+        _asOfColumn = system.Setting("as_of");
         _bound = dictionary.Fields
             .Select(f => (Field: f, Binding: f.BindingFor(system.Id)))
             .Where(p => p.Binding is not null)
@@ -51,6 +58,13 @@ public sealed class RecordMapper
     /// <summary>A keyed hash for record content (HMAC under the installation's key): the hash is
     /// stored, and a plain hash of content holding a national id could be reversed by guessing.</summary>
     public Func<string, string>? KeyedHash { get; init; }
+
+    /// <summary>The delivery being mapped: its sequence and as-of time order every record that has no
+    /// <c>as_of</c> column value of its own.</summary>
+    public DeliveryStamp? Delivery { get; set; }
+
+    /// <summary>The native column that holds a record's as-of time, when the system names one.</summary>
+    public string? AsOfColumn => _asOfColumn;
 
     /// <summary>The canonical fields this system carries.</summary>
     public IEnumerable<FieldDefinition> BoundFields => _bound.Select(b => b.Field);
@@ -81,6 +95,22 @@ public sealed class RecordMapper
             effectiveFrom = d;
         }
 
+        var order = RecordOrder.None;
+        if (Delivery is { } delivery)
+        {
+            var asOf = delivery.AsOf;
+            if (_asOfColumn is not null && record.Values.TryGetValue(_asOfColumn, out var asOfText) && !string.IsNullOrWhiteSpace(asOfText))
+            {
+                var dateFormat = _bound.Select(b => b.Binding.Format).FirstOrDefault(f => f is not null);
+                if (!RecordOrder.TryParseAsOf(asOfText, dateFormat, out asOf))
+                {
+                    problem = new RecordProblem(_asOfColumn, $"\"{asOfText}\" is not a date or date-time (the as_of column orders this system's records; expected yyyy-MM-dd, yyyy-MM-ddTHH:mm:ssZ or the system's date format)");
+                    return false;
+                }
+            }
+            order = RecordOrder.Of(asOf, delivery.Sequence);
+        }
+
         var values = new Dictionary<string, string?>(_bound.Length, StringComparer.Ordinal);
         foreach (var (field, binding) in _bound)
         {
@@ -97,19 +127,26 @@ public sealed class RecordMapper
                 problem = new RecordProblem(binding.Native, $"{error} (field {field.Name})");
                 return false;
             }
+            // An empty value is a statement only where the dictionary lets this system clear the
+            // field; elsewhere it says as little as a column the delivery does not carry.
+            if (canonical is null && !field.EmptyClears(_system.Id))
+                continue;
             values[field.Name] = canonical;
         }
 
         foreach (var (field, binding) in _bound)
         {
-            if (field.Required && field.IsWriter(_system.Id) && (!values.TryGetValue(field.Name, out var v) || v is null))
+            // A required field is refused when the record carries it empty; a record that does not carry
+            // it at all (a partial webhook) says nothing about it.
+            if (field.Required && field.IsWriter(_system.Id) && record.Values.ContainsKey(binding.Native)
+                && (!values.TryGetValue(field.Name, out var v) || v is null))
             {
                 problem = new RecordProblem(binding.Native, $"required field {field.Name} is empty");
                 return false;
             }
         }
 
-        mapped = new MappedRecord(_system.Id, key.Trim(), values, effectiveFrom, HashOf(values, effectiveFrom, KeyedHash), location);
+        mapped = new MappedRecord(_system.Id, key.Trim(), values, effectiveFrom, HashOf(values, effectiveFrom, KeyedHash), location) { Order = order };
         return true;
     }
 

@@ -14,17 +14,24 @@ public static class ConnectorCatalog
     private static readonly string[] TargetKeys = ["threshold_count", "threshold_share", "threshold_window", "max_concurrency", "reconcile", "reconcile_time_zone", "anchor_field",
         "reconcile_groups", "reconcile_groups_managed", "reconcile_groups_strength"];
 
+    /// <summary>How a source's deliveries are read and guarded (docs/sources.md).</summary>
+    public static readonly string[] SourceKeys = ["delivery", "as_of", "file_time", "guard", "guard_share", "guard_minimum"];
+
     public static IReadOnlyList<ConnectorType> Types { get; } =
     [
         // key: the native column that identifies a record in that system (Employee_ID, candidate_id).
         // effective_from: native column holding the date a row takes effect (future-dated changes).
         // creates_people: whether a record that matches no one creates a person (default: true for
         // ats and hris systems, false otherwise — a payroll row for an unknown worker is held for review).
-        new("csv", true, ["path", "key"], ["delimiter", "encoding", "effective_from", "pattern", "webhook_secret_env", "creates_people"]),
+        // delivery: snapshot (each file is the whole population; the default for a drop folder) or changes;
+        // as_of: native column with the time a row's facts are as of (orders facts; older never overwrites newer);
+        // file_time: name (the export time is in the file name, e.g. workers-2026-11-27.csv; else: when received);
+        // guard / guard_share / guard_minimum: the delivery guard (docs/sources.md): off, the share (0.2), from how many people (10).
+        new("csv", true, ["path", "key"], ["delimiter", "encoding", "effective_from", "pattern", "webhook_secret_env", "creates_people", .. SourceKeys]),
         // secret_env / webhook_secret_env: name of the environment variable holding the HMAC secret
         // for POST /hooks/{system} (never the secret itself).
-        new("webhook", true, ["key", "secret_env"], ["effective_from", "creates_people"]),
-        new("scim-server", true, [], ["key"]),
+        new("webhook", true, ["key", "secret_env"], ["effective_from", "creates_people", "as_of"]),
+        new("scim-server", true, [], ["key", "as_of"]),
         new("rest", true, ["url"], ["key", "token_env"]),
         // Targets. threshold_count / threshold_share / threshold_window: disables and deletes beyond
         // these in the window are held for an approver; max_concurrency: writes in flight at once.

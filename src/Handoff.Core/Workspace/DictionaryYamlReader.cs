@@ -15,7 +15,7 @@ internal static class DictionaryYamlReader
 
     private static readonly string[] FieldRequired = ["name", "type", "classification"];
 
-    private static readonly string[] BindingKeys = ["field", "format", "converter", "map", "strength"];
+    private static readonly string[] BindingKeys = ["field", "format", "converter", "map", "strength", "empty"];
 
     private static readonly string[] LifecycleKeys =
         ["start_date", "termination_date", "offer_status", "accepted_offer_values", "leave_flag", "worker_type", "time_zone"];
@@ -325,8 +325,11 @@ internal static class DictionaryYamlReader
         }
 
         var strength = f.Has("strength") ? y.Enum<WriteStrength>(f["strength"], "strength") : WriteStrength.Enforce;
+        var empty = y.Text(f["empty"], "empty");
+        if (empty is not null and not ("clears" or "ignored"))
+            y.Error(f["empty"]!, $"empty must be \"clears\" (an empty value clears what this system said) or \"ignored\" (the default: an empty value says nothing), not \"{empty}\"");
         if (native is null || strength is null)
             return null;
-        return new FieldBinding(system, native, format, converter, map, strength.Value) { At = y.Span(node) };
+        return new FieldBinding(system, native, format, converter, map, strength.Value) { At = y.Span(node), EmptyClears = empty == "clears" };
     }
 }

@@ -129,6 +129,16 @@ public static class WorkspaceLoader
             {
                 if (key.Value == "creates_people" && text is not ("true" or "false"))
                     y.Error(value, $"creates_people: expected true or false, found \"{text}\"");
+                if (key.Value == "delivery" && text is not ("snapshot" or "changes"))
+                    y.Error(value, $"delivery: expected snapshot (each file is the whole population) or changes (a change set), found \"{text}\"");
+                if (key.Value == "file_time" && text is not ("name" or "received"))
+                    y.Error(value, $"file_time: expected name (the export time is in the file name) or received, found \"{text}\"");
+                if (key.Value == "guard" && text is not ("on" or "off"))
+                    y.Error(value, $"guard: expected on or off, found \"{text}\"");
+                if (key.Value == "guard_share" && !(double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var share) && share is > 0 and <= 1))
+                    y.Error(value, $"guard_share: expected a share between 0 and 1 (0.2 = 20 %), found \"{text}\"");
+                if (key.Value == "guard_minimum" && !(int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var min) && min >= 1))
+                    y.Error(value, $"guard_minimum: expected a whole number of at least 1, found \"{text}\"");
                 if (Governance.SystemHealthSettings.Check(key.Value, text) is { } healthError)
                     y.Error(value, healthError);
                 if (key.Value == "reconcile" && !Workflows.WorkflowSchedule.TryParse(text, out _, out var cronError))

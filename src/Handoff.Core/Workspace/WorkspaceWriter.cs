@@ -183,6 +183,8 @@ public static partial class WorkspaceWriter
                 }
                 if (b.Strength != WriteStrength.Enforce)
                     w.Pair("strength", YamlNames.Of(b.Strength));
+                if (b.EmptyClears)
+                    w.Pair("empty", "clears");
                 w.EndMap();
             }
             w.EndMap();

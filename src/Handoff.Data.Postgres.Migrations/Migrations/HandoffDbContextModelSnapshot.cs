@@ -1740,6 +1740,114 @@ namespace Handoff.Data.Postgres.Migrations.Migrations
                     b.ToTable("key_checks", (string)null);
                 });
 
+            modelBuilder.Entity("Handoff.Data.Sources.DeliveredRowRow", b =>
+                {
+                    b.Property<string>("System")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("system");
+
+                    b.Property<string>("File")
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)")
+                        .HasColumnName("file");
+
+                    b.Property<string>("NativeKey")
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)")
+                        .HasColumnName("native_key");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("hash");
+
+                    b.HasKey("System", "File", "NativeKey");
+
+                    b.ToTable("delivered_rows", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Data.Sources.DeliveryRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("AsOf")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("as_of");
+
+                    b.Property<string>("ColumnsJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("columns_json");
+
+                    b.Property<string>("ContentHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("content_hash");
+
+                    b.Property<DateTimeOffset?>("DecidedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("decided_at");
+
+                    b.Property<string>("DecidedBy")
+                        .HasColumnType("text")
+                        .HasColumnName("decided_by");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Reason")
+                        .HasColumnType("text")
+                        .HasColumnName("reason");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("received_at");
+
+                    b.Property<string>("ReportJson")
+                        .HasColumnType("text")
+                        .HasColumnName("report_json");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<long?>("SyncId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sync_id");
+
+                    b.Property<string>("System")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("system");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status");
+
+                    b.HasIndex("System", "Name", "ContentHash");
+
+                    b.ToTable("deliveries", (string)null);
+                });
+
             modelBuilder.Entity("Handoff.Data.Sources.PendingChangeRow", b =>
                 {
                     b.Property<long>("Id")
@@ -1775,6 +1883,11 @@ namespace Handoff.Data.Postgres.Migrations.Migrations
                     b.Property<DateTimeOffset>("ObservedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("observed_at");
+
+                    b.Property<string>("Order")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("order");
 
                     b.Property<string>("System")
                         .IsRequired()
@@ -1812,6 +1925,10 @@ namespace Handoff.Data.Postgres.Migrations.Migrations
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<long?>("DeliveryId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("delivery_id");
 
                     b.Property<string>("Field")
                         .HasColumnType("text")
@@ -1892,6 +2009,11 @@ namespace Handoff.Data.Postgres.Migrations.Migrations
                     b.Property<DateTimeOffset>("ObservedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("observed_at");
+
+                    b.Property<string>("OrderJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("order_json");
 
                     b.Property<Guid>("PersonId")
                         .HasColumnType("uuid")

@@ -1701,6 +1701,112 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                     b.ToTable("key_checks", (string)null);
                 });
 
+            modelBuilder.Entity("Handoff.Data.Sources.DeliveredRowRow", b =>
+                {
+                    b.Property<string>("System")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("system");
+
+                    b.Property<string>("File")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("file");
+
+                    b.Property<string>("NativeKey")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("native_key");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("hash");
+
+                    b.HasKey("System", "File", "NativeKey");
+
+                    b.ToTable("delivered_rows", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Data.Sources.DeliveryRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("AsOf")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("as_of");
+
+                    b.Property<string>("ColumnsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("columns_json");
+
+                    b.Property<string>("ContentHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("content_hash");
+
+                    b.Property<DateTime?>("DecidedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("decided_at");
+
+                    b.Property<string>("DecidedBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("decided_by");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Reason")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<DateTime>("ReceivedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("received_at");
+
+                    b.Property<string>("ReportJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("report_json");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<long?>("SyncId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sync_id");
+
+                    b.Property<string>("System")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("system");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status");
+
+                    b.HasIndex("System", "Name", "ContentHash");
+
+                    b.ToTable("deliveries", (string)null);
+                });
+
             modelBuilder.Entity("Handoff.Data.Sources.PendingChangeRow", b =>
                 {
                     b.Property<long>("Id")
@@ -1734,6 +1840,11 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                     b.Property<DateTime>("ObservedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("observed_at");
+
+                    b.Property<string>("Order")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("order");
 
                     b.Property<string>("System")
                         .IsRequired()
@@ -1769,6 +1880,10 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
+
+                    b.Property<long?>("DeliveryId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("delivery_id");
 
                     b.Property<string>("Field")
                         .HasColumnType("TEXT")
@@ -1847,6 +1962,11 @@ namespace Handoff.Data.Sqlite.Migrations.Migrations
                     b.Property<DateTime>("ObservedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("observed_at");
+
+                    b.Property<string>("OrderJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("order_json");
 
                     b.Property<Guid>("PersonId")
                         .HasColumnType("TEXT")

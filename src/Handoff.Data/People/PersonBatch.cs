@@ -198,6 +198,7 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
         var link = Link(record.System, record.NativeKey);
         if (link is not null && link.PersonId != person.Id)
             throw new InvalidOperationException($"{record.System}:{record.NativeKey} is linked to another person");
+        var newLink = link is null;
         if (link is null)
         {
             link = new SourceRecordRow { System = record.System, NativeKey = record.NativeKey, PersonId = person.Id };
@@ -205,12 +206,8 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
             _links[(record.System, record.NativeKey)] = link;
             _sourcesByPerson[person.Id].Add(link);
         }
-        link.Hash = record.Hash;
-        link.ValuesJson = protection.SerializeValues(record.Values);
-        link.ObservedAt = observedAt;
-        link.EffectiveFrom = record.EffectiveFrom;
-        link.Location = record.Location;
-        _parsedLinkValues[link] = record.Values;
+        if (!Merge(link, newLink, record, observedAt) && !created)
+            return ApplyOutcome.Unchanged;
 
         var before = created ? new Dictionary<string, ResolvedValue>() : protection.DeserializeResolved(person.ValuesJson);
         var after = new Dictionary<string, ResolvedValue>(before.Count + 4);
@@ -283,6 +280,62 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
         }
         return created ? ApplyOutcome.Created : ApplyOutcome.Updated;
     }
+
+    /// <summary>Records whose every differing value was older than the one in force (counted, not applied).</summary>
+    public int StaleRecords { get; private set; }
+
+    /// <summary>
+    /// Folds a record into what its source has said: a delivery states facts and absence is not a
+    /// fact, so a field the record does not carry keeps its value, and a value whose ordering fact
+    /// is older than the one in force for that field is not taken. False when nothing changed.
+    /// </summary>
+    private bool Merge(SourceRecordRow link, bool newLink, MappedRecord record, DateTimeOffset observedAt)
+    {
+        var order = string.IsNullOrEmpty(record.Order) ? RecordOrder.Of(observedAt, 0) : record.Order;
+        var previous = newLink ? new Dictionary<string, string?>() : ValuesOf(link);
+        var orders = newLink ? new Dictionary<string, string>(StringComparer.Ordinal) : FieldOrders.Parse(link.OrderJson);
+        var merged = new Dictionary<string, string?>(previous, StringComparer.Ordinal);
+        var changed = newLink;
+        var stale = false;
+        foreach (var (field, value) in record.Values)
+        {
+            var known = previous.TryGetValue(field, out var before);
+            if (known && !RecordOrder.IsNotOlder(order, FieldOrders.Of(orders, field)))
+            {
+                stale |= before != value;
+                continue;
+            }
+            merged[field] = value;
+            orders[field] = order;
+            changed |= !known || before != value;
+        }
+        if (stale)
+            StaleRecords++;
+        if (!changed)
+        {
+            // The same facts again (or only older ones): what is in force stays, with its own order.
+            if (!stale && !newLink)
+                link.OrderJson = FieldOrders.Serialize(orders, merged.Keys);
+            return false;
+        }
+        link.Hash = MergedHash(merged, record);
+        link.ValuesJson = protection.SerializeValues(merged);
+        link.OrderJson = FieldOrders.Serialize(orders, merged.Keys);
+        link.ObservedAt = observedAt;
+        if (record.EffectiveFrom is not null || newLink)
+            link.EffectiveFrom = record.EffectiveFrom;
+        link.Location = record.Location;
+        _parsedLinkValues[link] = merged;
+        return true;
+    }
+
+    /// <summary>The hash of what the source has said in all: the record's own when it carried every
+    /// field, so that the same full row read again is recognised as unchanged without a lookup.</summary>
+    private string MergedHash(Dictionary<string, string?> merged, MappedRecord record) =>
+        merged.Count == record.Values.Count ? record.Hash : MappedRecordHash(merged, record.EffectiveFrom);
+
+    private string MappedRecordHash(Dictionary<string, string?> values, DateOnly? effective) =>
+        RecordMapper.HashOf(values, effective, protection.Keys.ContentHash);
 
     /// <summary>Re-derives the lifecycle state of a person whose start or end date has arrived.</summary>
     public bool Reassess(Guid personId)
@@ -442,8 +495,11 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
 /// <summary>A record waiting in the review queue, with everything needed to apply it later.</summary>
 public sealed record HeldRecord(string System, string NativeKey, Dictionary<string, string?> Values, DateOnly? EffectiveFrom, string Hash, string Location)
 {
-    public static HeldRecord From(MappedRecord r) =>
-        new(r.System, r.NativeKey, new Dictionary<string, string?>(r.Values), r.EffectiveFrom, r.Hash, r.Location);
+    /// <summary>The record's ordering fact, so a record applied after review keeps its place in time.</summary>
+    public string? Order { get; init; }
 
-    public MappedRecord ToMapped() => new(System, NativeKey, Values, EffectiveFrom, Hash, Location);
+    public static HeldRecord From(MappedRecord r) =>
+        new(r.System, r.NativeKey, new Dictionary<string, string?>(r.Values), r.EffectiveFrom, r.Hash, r.Location) { Order = r.Order };
+
+    public MappedRecord ToMapped() => new(System, NativeKey, Values, EffectiveFrom, Hash, Location) { Order = Order ?? RecordOrder.None };
 }

@@ -39,7 +39,10 @@ public sealed class ScheduledChanges(DatabaseOptions database, TimeProvider cloc
             await using var db = database.CreateContext();
             var change = await db.PendingChanges.SingleAsync(p => p.Id == id, ct);
             var record = new MappedRecord(change.System, change.NativeKey,
-                protection.DeserializeValues(change.ValuesJson), change.EffectiveFrom, change.Hash, change.Location);
+                protection.DeserializeValues(change.ValuesJson), change.EffectiveFrom, change.Hash, change.Location)
+            {
+                Order = RecordOrder.Effective(string.IsNullOrEmpty(change.Order) ? RecordOrder.Of(change.ObservedAt, 0) : change.Order, change.EffectiveFrom),
+            };
             var link = await db.SourceRecords.AsNoTracking().FirstOrDefaultAsync(s => s.System == change.System && s.NativeKey == change.NativeKey, ct);
             change.AppliedAt = now;
             // A newer effective row already applied wins; this one only gets its mark.

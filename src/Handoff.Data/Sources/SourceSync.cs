@@ -13,7 +13,20 @@ using Microsoft.EntityFrameworkCore;
 namespace Handoff.Data.Sources;
 
 /// <summary>The counts of one sync, as recorded in its <see cref="SyncRow"/>.</summary>
-public sealed record SyncReport(long SyncId, string System, int Read, int Created, int Updated, int Unchanged, int Rejected, int Held, int Scheduled, TimeSpan Duration);
+public sealed record SyncReport(long SyncId, string System, int Read, int Created, int Updated, int Unchanged, int Rejected, int Held, int Scheduled, TimeSpan Duration)
+{
+    /// <summary>Records that carried values older than the ones in force: those values were not applied
+    /// (the record's newer values were).</summary>
+    public int Stale { get; init; }
+
+    /// <summary>What became of each delivery (file) the sync looked at: applied, already applied, held.</summary>
+    public IReadOnlyList<DeliveryOutcome> Deliveries { get; init; } = [];
+}
+
+/// <summary>The delivery a sync belongs to: an existing one (a file, a held delivery now accepted, a
+/// quarantine retry keeping its original place in time), or a new one of <see cref="Name"/>.</summary>
+/// <param name="File">For a file: its name, so rows the same file already stated are recognised.</param>
+public sealed record SyncDelivery(long? Id = null, DateTimeOffset? AsOf = null, string? File = null, string? Name = null);
 
 /// <summary>
 /// Takes a source's records through the data spine: dictionary mapping and conversion, quarantine of
@@ -31,11 +44,17 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock, Key
     /// <param name="onlyKeys">When the caller knows every native key the items carry (a SCIM request),
     /// only those keys' earlier state is loaded instead of the whole system's — a request for one
     /// worker then costs the same with 100 or 100,000 workers known.</param>
+    /// <param name="delivery">The delivery these items are; null: a new one named after the channel,
+    /// as of now.</param>
     public async Task<SyncReport> RunAsync(WorkspaceDefinition workspace, string systemId, IAsyncEnumerable<SourceItem> items, string channel, CancellationToken ct,
-        bool fullSnapshot = false, IReadOnlyCollection<string>? onlyKeys = null)
+        bool fullSnapshot = false, IReadOnlyCollection<string>? onlyKeys = null, SyncDelivery? delivery = null)
     {
         var system = workspace.FindSystem(systemId) ?? throw new InvalidOperationException($"unknown system '{systemId}'");
         var mapper = new RecordMapper(workspace.Dictionary, system) { KeyedHash = keys.ContentHash };
+        delivery ??= new SyncDelivery();
+        var stamp = await StampAsync(systemId, delivery, channel, fullSnapshot, ct);
+        mapper.Delivery = stamp;
+        var file = delivery.File;
         var protection = new FieldProtection(workspace.Dictionary, keys);
         var started = Stopwatch.StartNew();
         var now = clock.GetUtcNow();
@@ -48,13 +67,19 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock, Key
             items = drift.WatchAsync(items, ct);
         Dictionary<string, (string Hash, DateOnly? Effective)> known;
         HashSet<(string, DateOnly, string)> pending;
+        Dictionary<string, string> stated = [];
         await using (var db = database.CreateContext())
         {
             db.Syncs.Add(sync);
             await db.SaveChangesAsync(ct);
+            if (file is not null)
+            {
+                stated = await db.DeliveredRows.AsNoTracking().Where(r => r.System == systemId && r.File == file)
+                    .ToDictionaryAsync(r => r.NativeKey, r => r.Hash, StringComparer.Ordinal, ct);
+            }
             if (fullSnapshot)
             {
-                await db.Quarantine.Where(q => q.System == systemId && q.Status == "open" && q.Pointer == null)
+                await db.Quarantine.Where(q => q.System == systemId && q.Status == "open" && q.Pointer == null && (file == null || q.File == file))
                     .ExecuteUpdateAsync(u => u.SetProperty(q => q.Status, "superseded").SetProperty(q => q.ClosedAt, now), ct);
             }
             if (onlyKeys is null)
@@ -94,6 +119,15 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock, Key
             await foreach (var item in items.WithCancellation(ct))
             {
                 var entry = Map(mapper, item);
+                // A row this file already stated, unchanged, is not a new fact: re-reading an old
+                // export (or fixing another of its rows) never brings its old values back.
+                if (entry.Record is { } said && !keysInBatch.Contains(said.NativeKey)
+                    && stated.TryGetValue(said.NativeKey, out var saidBefore) && saidBefore == said.Hash)
+                {
+                    counts.Read++;
+                    counts.Unchanged++;
+                    continue;
+                }
                 if (entry.Record is { } record && !keysInBatch.Contains(record.NativeKey)
                     && !(record.EffectiveFrom is { } eff && eff > today) && IsUnchanged(known, record))
                 {
@@ -106,13 +140,13 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock, Key
                     keysInBatch.Add(entry.Record.NativeKey);
                 if (batch.Count >= BatchSize)
                 {
-                    await ProcessBatchAsync(workspace.Dictionary, protection, system, mapper, sync.Id, batch, known, pending, today, counts, ct);
+                    await ProcessBatchAsync(workspace.Dictionary, protection, system, mapper, sync.Id, batch, known, pending, today, counts, ct, file, stated);
                     batch.Clear();
                     keysInBatch.Clear();
                 }
             }
             if (batch.Count > 0)
-                await ProcessBatchAsync(workspace.Dictionary, protection, system, mapper, sync.Id, batch, known, pending, today, counts, ct);
+                await ProcessBatchAsync(workspace.Dictionary, protection, system, mapper, sync.Id, batch, known, pending, today, counts, ct, file, stated);
             sync.Status = "completed";
         }
         catch (SourceFormatException e)
@@ -137,15 +171,46 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock, Key
                 (counts.Read, counts.Created, counts.Updated, counts.Unchanged, counts.Rejected, counts.Held, counts.Scheduled);
             await using var tx = await db.Database.BeginTransactionAsync(CancellationToken.None);
             await audit.AppendAsync(db, new AuditDraft($"system:{systemId}", "sync.completed", "sync", sync.Id.ToString(CultureInfo.InvariantCulture),
-                [new("status", null, sync.Status), new("counts", null, $"read {sync.Read}, created {sync.Created}, updated {sync.Updated}, unchanged {sync.Unchanged}, rejected {sync.Rejected}, held {sync.Held}, future-dated {sync.Scheduled}")],
+                [new("status", null, sync.Status), new("counts", null, $"read {sync.Read}, created {sync.Created}, updated {sync.Updated}, unchanged {sync.Unchanged}, rejected {sync.Rejected}, held {sync.Held}, future-dated {sync.Scheduled}, older than in force {counts.Stale}"),
+                    new("delivery", null, stamp.Sequence.ToString(CultureInfo.InvariantCulture))],
                 systemId, $"sync:{sync.Id}", sync.FinishedAt), CancellationToken.None);
+            await db.Deliveries.Where(d => d.Id == stamp.Sequence && (d.Status == "applying" || d.Status == "accepted"))
+                .ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, sync.Status == "completed" ? "applied" : "failed").SetProperty(d => d.SyncId, sync.Id)
+                    .SetProperty(d => d.Reason, sync.Error), CancellationToken.None);
             await db.SaveChangesAsync(CancellationToken.None);
             await tx.CommitAsync(CancellationToken.None);
             if (drift is not null)
                 await drift.RecordAsync(new Systems.DriftMonitor(database, clock, audit), workspace, systemId, sync.Id, sync.Status, sync.Read, keys.ContentHash, CancellationToken.None);
         }
 
-        return new SyncReport(sync.Id, systemId, counts.Read, counts.Created, counts.Updated, counts.Unchanged, counts.Rejected, counts.Held, counts.Scheduled, started.Elapsed);
+        return new SyncReport(sync.Id, systemId, counts.Read, counts.Created, counts.Updated, counts.Unchanged, counts.Rejected, counts.Held, counts.Scheduled, started.Elapsed)
+        {
+            Stale = counts.Stale,
+        };
+    }
+
+    /// <summary>The delivery's sequence and as-of time: the existing delivery's, or a new delivery row's.</summary>
+    private async Task<DeliveryStamp> StampAsync(string systemId, SyncDelivery delivery, string channel, bool fullSnapshot, CancellationToken ct)
+    {
+        await using var db = database.CreateContext();
+        if (delivery.Id is { } id)
+        {
+            var row = await db.Deliveries.AsNoTracking().SingleAsync(d => d.Id == id, ct);
+            return new DeliveryStamp(row.Id, delivery.AsOf ?? row.AsOf);
+        }
+        var now = clock.GetUtcNow();
+        var fresh = new DeliveryRow
+        {
+            System = systemId,
+            Name = delivery.Name ?? delivery.File ?? channel,
+            Kind = fullSnapshot ? "snapshot" : "changes",
+            AsOf = delivery.AsOf ?? now,
+            ReceivedAt = now,
+            Status = "applying",
+        };
+        db.Deliveries.Add(fresh);
+        await db.SaveChangesAsync(ct);
+        return new DeliveryStamp(fresh.Id, fresh.AsOf);
     }
 
     /// <summary>A record read and mapped (or why it cannot be used).</summary>
@@ -162,16 +227,20 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock, Key
     private async Task ProcessBatchAsync(
         DictionaryDefinition dictionary, FieldProtection protection, SystemDefinition system, RecordMapper mapper, long syncId, List<Entry> items,
         Dictionary<string, (string Hash, DateOnly? Effective)> known, HashSet<(string, DateOnly, string)> pending,
-        DateOnly today, Counts counts, CancellationToken ct)
+        DateOnly today, Counts counts, CancellationToken ct, string? file, Dictionary<string, string> stated)
     {
         var now = clock.GetUtcNow();
         await using var db = database.CreateContext();
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         var inserts = new List<object>(items.Count * 8);
         var toApply = new List<MappedRecord>();
+        var deliveryId = mapper.Delivery?.Sequence;
+        var remembered = new Dictionary<string, DeliveredRowRow>(StringComparer.Ordinal);
         foreach (var (item, mapped, problem) in items)
         {
             counts.Read++;
+            if (file is not null && mapped is { } said)
+                Remember(db, inserts, remembered, mapper.System, file, said, stated);
             if (item is UnreadableRow bad)
             {
                 counts.Rejected++;
@@ -185,6 +254,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock, Key
                     Reason = bad.Reason,
                     Raw = JsonDefaults.Serialize(new { raw = keys.Cipher.Encrypt(bad.Raw, "raw") }),
                     CreatedAt = now,
+                    DeliveryId = deliveryId,
                 });
                 continue;
             }
@@ -203,6 +273,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock, Key
                     Reason = problem.Reason,
                     Raw = protection.SerializeNative(system, native.Values),
                     CreatedAt = now,
+                    DeliveryId = deliveryId,
                 });
                 continue;
             }
@@ -226,14 +297,17 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock, Key
                             ValuesJson = protection.SerializeValues(record.Values),
                             Location = record.Location,
                             ObservedAt = now,
+                            Order = record.Order,
                         });
                     }
-                    else
+                    else if (RecordOrder.IsNotOlder(record.Order, existing.Order))
                     {
                         existing.Hash = record.Hash;
                         existing.ValuesJson = protection.SerializeValues(record.Values);
                         existing.Location = record.Location;
                         existing.ObservedAt = now;
+                        existing.Order = record.Order;
+                        db.Entry(existing).State = EntityState.Modified;
                     }
                 }
                 continue;
@@ -262,14 +336,44 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock, Key
                     counts.Unchanged++;
                     continue;
                 }
+                var staleBefore = people.StaleRecords;
                 var outcome = ApplyOne(people, dictionary, record, now, system.CreatesPeople);
                 counts.Add(outcome);
-                if (outcome != ApplyOutcome.Held)
-                    known[record.NativeKey] = (record.Hash, record.EffectiveFrom);
+                counts.Stale += people.StaleRecords - staleBefore;
+                if (outcome != ApplyOutcome.Held && people.Link(record.System, record.NativeKey) is { } link)
+                    known[record.NativeKey] = (link.Hash, link.EffectiveFrom);
             }
         }
 
         await BatchWriter.SaveAsync(db, inserts, ct, people is { AuditDrafts.Count: > 0 } ? () => audit.AppendAsync(db, people.AuditDrafts, ct) : null);
+    }
+
+    /// <summary>Notes what this file said about the record, so the same row read again is not a new fact.</summary>
+    private static void Remember(HandoffDbContext db, List<object> inserts, Dictionary<string, DeliveredRowRow> remembered,
+        string system, string file, MappedRecord record, Dictionary<string, string> stated)
+    {
+        if (remembered.TryGetValue(record.NativeKey, out var inBatch))
+        {
+            // The same key twice in one batch: one row, written once, with the later content.
+            inBatch.Hash = record.Hash;
+            if (db.Entry(inBatch).State == EntityState.Unchanged)
+                db.Entry(inBatch).Property(r => r.Hash).IsModified = true;
+        }
+        else if (!stated.TryGetValue(record.NativeKey, out var before))
+        {
+            var row = new DeliveredRowRow { System = system, File = file, NativeKey = record.NativeKey, Hash = record.Hash };
+            inserts.Add(row);
+            remembered[record.NativeKey] = row;
+        }
+        else if (before != record.Hash)
+        {
+            var row = new DeliveredRowRow { System = system, File = file, NativeKey = record.NativeKey, Hash = before };
+            db.DeliveredRows.Attach(row);
+            row.Hash = record.Hash;
+            db.Entry(row).Property(r => r.Hash).IsModified = true;
+            remembered[record.NativeKey] = row;
+        }
+        stated[record.NativeKey] = record.Hash;
     }
 
     /// <summary>A row quarantined again (the same file and line read once more, e.g. a re-run of
@@ -323,7 +427,7 @@ public sealed class SourceSync(DatabaseOptions database, TimeProvider clock, Key
 
     private sealed class Counts
     {
-        public int Read, Created, Updated, Unchanged, Rejected, Held, Scheduled;
+        public int Read, Created, Updated, Unchanged, Rejected, Held, Scheduled, Stale;
 
         public void Add(ApplyOutcome outcome)
         {

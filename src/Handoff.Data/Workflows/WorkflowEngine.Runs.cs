@@ -10,6 +10,7 @@ using Handoff.Data.Cluster;
 using Handoff.Data.Events;
 using Handoff.Data.People;
 using Handoff.Data.Security;
+using Handoff.Data.Sources;
 using Microsoft.EntityFrameworkCore;
 using Polly;
 using Polly.Retry;
@@ -618,13 +619,46 @@ public sealed partial class WorkflowEngine
         var person = await db.People.SingleAsync(p => p.Id == run.PersonId, ct);
         var values = protection.DeserializeResolved(person.ValuesJson);
         var before = values.TryGetValue(write.Field, out var old) ? old.Value : null;
-        if (before == write.Value)
+
+        // The workflow is one of the field's writers: what it writes is kept as its statement beside the
+        // sources' (a source record of system workflow:ID), and the field is decided again under the
+        // dictionary's conflict rule. So a later HR file with that column empty, or silent about it,
+        // does not wipe the written-back value, and the system of record still wins where it has one.
+        var statement = await db.SourceRecords.FirstOrDefaultAsync(s => s.System == definition.Actor && s.PersonId == person.Id, ct);
+        var said = statement is null ? new Dictionary<string, string?>() : protection.DeserializeValues(statement.ValuesJson);
+        if (write.Value is null)
+            said.Remove(write.Field);
+        else
+            said[write.Field] = write.Value;
+        if (statement is null)
+        {
+            statement = new SourceRecordRow { System = definition.Actor, NativeKey = person.Id.ToString("N"), PersonId = person.Id };
+            db.SourceRecords.Add(statement);
+        }
+        statement.ValuesJson = protection.SerializeValues(said);
+        statement.Hash = Core.Sources.RecordMapper.HashOf(said, null, keys.ContentHash);
+        statement.ObservedAt = now;
+        statement.Location = $"run {run.Id:N} step {write.Field}";
+        statement.OrderJson = JsonDefaults.Serialize(new Dictionary<string, string> { ["*"] = Core.Sources.RecordOrder.Of(now, 0) });
+        var field = workspace.Definition.Dictionary.FindField(write.Field);
+        var observations = new List<Observation>();
+        foreach (var s in await db.SourceRecords.AsNoTracking().Where(s => s.PersonId == person.Id && s.System != definition.Actor).ToListAsync(ct))
+        {
+            if (protection.DeserializeValues(s.ValuesJson).TryGetValue(write.Field, out var v))
+                observations.Add(new Observation(s.System, s.NativeKey, v, s.ObservedAt, s.EffectiveFrom));
+        }
+        if (write.Value is not null)
+            observations.Add(new Observation(definition.Actor, run.Id.ToString("N"), write.Value, now, null));
+        var winner = field is null
+            ? (write.Value is null ? null : new ResolvedValue(write.Value, definition.Actor, run.Id.ToString("N"), now, null))
+            : Core.People.ConflictResolver.Resolve(field, observations, old).Winner;
+        if (before == winner?.Value)
             return;
         var keysBefore = protection.ForCorrelation(values.ToDictionary(p => p.Key, p => (string?)p.Value.Value));
-        if (write.Value is null)
+        if (winner is null)
             values.Remove(write.Field);
         else
-            values[write.Field] = new ResolvedValue(write.Value, definition.Actor, run.Id.ToString("N"), now, null);
+            values[write.Field] = winner;
         person.ValuesJson = protection.SerializeResolved(values);
         person.UpdatedAt = now;
         person.Version++;
@@ -650,14 +684,14 @@ public sealed partial class WorkflowEngine
             PayloadJson = JsonDefaults.Serialize(new
             {
                 fields = new[] { write.Field },
-                changes = new[] { sensitive ? (object)new { field = write.Field, source = definition.Actor, sensitive = true } : new { field = write.Field, from = before, to = write.Value, source = definition.Actor } },
+                changes = new[] { sensitive ? (object)new { field = write.Field, source = definition.Actor, sensitive = true } : new { field = write.Field, from = before, to = winner?.Value, source = definition.Actor } },
                 source = definition.Actor,
             }),
             OccurredAt = now,
         });
         drafts.Add(new AuditDraft(ActorOf(run), "person.changed", "person", person.Id.ToString(),
-            [sensitive ? new(write.Field, before is null ? null : "hmac:" + keys.Blind.HashExact("audit/" + write.Field, before), write.Value is null ? null : "hmac:" + keys.Blind.HashExact("audit/" + write.Field, write.Value))
-                : new(write.Field, before, write.Value)], definition.Actor, run.Id.ToString("N"), now));
+            [sensitive ? new(write.Field, before is null ? null : "hmac:" + keys.Blind.HashExact("audit/" + write.Field, before), winner is null ? null : "hmac:" + keys.Blind.HashExact("audit/" + write.Field, winner.Value))
+                : new(write.Field, before, winner?.Value)], definition.Actor, run.Id.ToString("N"), now));
     }
 
     internal SemaphoreSlim LimitFor(string system, WorkspaceDefinition workspace) => _systemLimits.GetOrAdd(system, s =>

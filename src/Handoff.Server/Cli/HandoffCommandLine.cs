@@ -142,6 +142,15 @@ public static class HandoffCommandLine
                 b.AddCommand<ReviewListCommand>("list").WithDescription("List review items.");
                 b.AddCommand<ReviewResolveCommand>("resolve").WithDescription("Decide a review item.");
             });
+            c.AddBranch("deliveries", b =>
+            {
+                b.SetDescription("Source deliveries (files, webhooks, SCIM requests) and the ones the delivery guard holds.");
+                b.AddCommand<DeliveriesListCommand>("list").WithDescription("List deliveries, newest first: what was applied, what is held and why.")
+                    .WithExample("deliveries", "list", "--status", "held");
+                b.AddCommand<DeliveryShowCommand>("show").WithDescription("What a held delivery would do: columns, counts, examples.").WithExample("deliveries", "show", "12");
+                b.AddCommand<DeliveryAcceptCommand>("accept").WithDescription("Apply a held delivery (as of its own time: newer facts stay).").WithExample("deliveries", "accept", "12", "--as", "ivan");
+                b.AddCommand<DeliveryRejectCommand>("reject").WithDescription("Reject a held delivery: nothing of it applies, ever.").WithExample("deliveries", "reject", "12", "--as", "ivan", "--reason", "truncated export");
+            });
             c.AddBranch("quarantine", b =>
             {
                 b.SetDescription("Rows that could not be used.");

@@ -30,9 +30,15 @@ public sealed class SyncCommand : HandoffCommand<SyncSettings>
     public static Task<SyncReport> Run(HandoffRuntime runtime, string system, string? file, CancellationToken ct) =>
         SourceRuns.SyncAsync(runtime, system, file, ct);
 
-    public static void Print(IAnsiConsole console, SyncReport r) =>
+    public static void Print(IAnsiConsole console, SyncReport r)
+    {
+        foreach (var d in r.Deliveries.Where(d => d.Status != "applied"))
+            console.MarkupLineInterpolated($"{(d.Status == "held" ? "[yellow]" : "[grey]")}{d.Message}[/]");
+        if (r.Deliveries.Count > 0 && r.Deliveries.All(d => d.Status != "applied"))
+            return;
         console.MarkupLineInterpolated(
-            $"[bold]{r.System}[/]: read {r.Read}, created {r.Created}, updated {r.Updated}, unchanged {r.Unchanged}, rejected {r.Rejected}, held for review {r.Held}, future-dated {r.Scheduled} ({r.Duration.TotalSeconds:0.00} s, sync #{r.SyncId})");
+            $"[bold]{r.System}[/]: read {r.Read}, created {r.Created}, updated {r.Updated}, unchanged {r.Unchanged}, rejected {r.Rejected}, held for review {r.Held}, future-dated {r.Scheduled}{(r.Stale > 0 ? $", older than the facts in force {r.Stale}" : "")} ({r.Duration.TotalSeconds:0.00} s, sync #{r.SyncId})");
+    }
 }
 
 public sealed class TickCommand : HandoffCommand<HandoffSettings>

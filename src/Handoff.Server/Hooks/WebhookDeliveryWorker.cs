@@ -52,6 +52,12 @@ public sealed class WebhookDeliveryWorker(HandoffRuntime runtime, WebhookSignal 
         }
     }
 
+    private async Task<DateTimeOffset> ReceivedAtAsync(Guid id, CancellationToken ct)
+    {
+        await using var db = runtime.Database.CreateContext();
+        return await db.WebhookDeliveries.AsNoTracking().Where(d => d.Id == id).Select(d => d.ReceivedAt).SingleAsync(ct);
+    }
+
     /// <summary>A claim older than this belongs to a worker that died; the delivery is taken over.</summary>
     public static readonly TimeSpan ClaimTimeout = TimeSpan.FromMinutes(5);
 
@@ -89,7 +95,11 @@ public sealed class WebhookDeliveryWorker(HandoffRuntime runtime, WebhookSignal 
         {
             var workspace = await runtime.Workspace.LoadActiveAsync(ct);
             var items = JsonRecordReader.Read(Encoding.UTF8.GetBytes(WebhookBody.Open(runtime.Keys, body)), $"delivery {id}");
-            var report = await runtime.Sync.RunAsync(workspace.Definition, system, ToAsync(items), "webhook", ct);
+            // The body's facts are as of its arrival (the signed timestamp is within minutes of it), and
+            // deliveries are taken oldest first: a resent older body never outranks a newer one.
+            var receivedAt = await ReceivedAtAsync(id, ct);
+            var report = await runtime.Sync.RunAsync(workspace.Definition, system, ToAsync(items), "webhook", ct,
+                delivery: new Data.Sources.SyncDelivery(AsOf: receivedAt, Name: $"webhook:{id}"));
             syncId = report.SyncId;
             status = "processed";
             // The sync's events are in the outbox: the workflow worker need not wait for its next round.

@@ -17,26 +17,70 @@ public sealed record RetryReport(IReadOnlyList<SyncReport> Syncs, int Retried, i
 /// </summary>
 public static class SourceRuns
 {
-    /// <summary>Reads a system's drop folder (or one file) through the pipeline.</summary>
+    /// <summary>Reads a system's drop folder (or one file) through the pipeline, one delivery per file:
+    /// a file already applied is not read again, a new one passes the delivery guard first.</summary>
     /// <param name="progress">told the number of records read so far, after each one (a background job's progress bar)</param>
-    /// <param name="fullExport">the file is a complete export (watched for schema drift and volume like a
-    /// folder read); default: only a folder read is</param>
+    /// <param name="fullExport">the file is a complete export (a snapshot: watched for schema drift, volume
+    /// and missing people); default: the system's <c>delivery</c> setting for a folder read, a change set
+    /// for <c>--file</c></param>
     public static async Task<SyncReport> SyncAsync(HandoffRuntime runtime, string system, string? file, CancellationToken ct, IProgress<int>? progress = null, bool? fullExport = null)
     {
         var workspace = await runtime.Workspace.LoadActiveAsync(ct);
         var definition = workspace.Definition.FindSystem(system)
             ?? throw new WorkspaceStateException($"no system '{system}' in the workspace (known: {string.Join(", ", workspace.Definition.Systems.Select(s => s.Id))})");
-        ISourceReader reader;
+        List<DeliveryFile> files;
         try
         {
-            reader = SourceReaders.Open(definition, workspace.Directory, file);
+            SourceReaders.Open(definition, workspace.Directory, file); // refuses a system that is not read with sync
+            files = DeliveryFile.List(definition, workspace.Directory, file);
         }
         catch (InvalidOperationException e)
         {
             throw new WorkspaceStateException(e.Message);
         }
-        var items = progress is null ? reader.ReadAsync(ct) : Counted(reader.ReadAsync(ct), progress);
-        return await runtime.Sync.RunAsync(workspace.Definition, system, items, definition.Connector, ct, fullSnapshot: fullExport ?? file is null);
+        catch (DirectoryNotFoundException e)
+        {
+            throw new WorkspaceStateException(e.Message);
+        }
+        var snapshot = fullExport ?? (file is null && definition.Setting("delivery") is not "changes");
+        var outcomes = new List<DeliveryOutcome>();
+        var read = 0;
+        foreach (var f in files)
+        {
+            var reader = SourceReaders.Open(definition, workspace.Directory, f.Path);
+            var outcome = await runtime.Deliveries.ReceiveFileAsync(workspace.Definition, system, f.Name, f.ContentHash,
+                () => progress is null ? reader.ReadAsync(ct) : Counted(reader.ReadAsync(ct), progress, read), snapshot, f.AsOf, ct);
+            read += outcome.Sync?.Read ?? 0;
+            outcomes.Add(outcome);
+        }
+        return Combine(system, outcomes);
+    }
+
+    /// <summary>One report for the files of one sync: the counts of what applied, and each file's fate.</summary>
+    internal static SyncReport Combine(string system, List<DeliveryOutcome> outcomes)
+    {
+        var syncs = outcomes.Select(o => o.Sync).OfType<SyncReport>().ToList();
+        return new SyncReport(syncs.LastOrDefault()?.SyncId ?? 0, system, syncs.Sum(s => s.Read), syncs.Sum(s => s.Created), syncs.Sum(s => s.Updated),
+            syncs.Sum(s => s.Unchanged), syncs.Sum(s => s.Rejected), syncs.Sum(s => s.Held), syncs.Sum(s => s.Scheduled),
+            TimeSpan.FromTicks(syncs.Sum(s => s.Duration.Ticks)))
+        {
+            Stale = syncs.Sum(s => s.Stale),
+            Deliveries = outcomes,
+        };
+    }
+
+    /// <summary>Accepts a held file delivery: the file must still hold the bytes that were held.</summary>
+    public static async Task<DeliveryOutcome> AcceptAsync(HandoffRuntime runtime, long id, string actor, CancellationToken ct)
+    {
+        var workspace = await runtime.Workspace.LoadActiveAsync(ct);
+        var delivery = await runtime.Deliveries.FindAsync(id, ct) ?? throw new DeliveryDecisionException($"there is no delivery {id}");
+        var definition = workspace.Definition.FindSystem(delivery.System)
+            ?? throw new DeliveryDecisionException($"delivery {id}'s system '{delivery.System}' is no longer in the workspace");
+        var file = DeliveryFile.List(definition, workspace.Directory, null).FirstOrDefault(f => f.Name == delivery.Name)
+            ?? (Path.IsPathRooted(delivery.Name) && File.Exists(delivery.Name) ? DeliveryFile.Of(delivery.Name, delivery.Name, definition) : null)
+            ?? throw new DeliveryDecisionException($"{delivery.Name} is no longer in {delivery.System}'s drop folder; it cannot be applied");
+        var reader = SourceReaders.Open(definition, workspace.Directory, file.Path);
+        return await runtime.Deliveries.AcceptAsync(workspace.Definition, id, actor, file.ContentHash, () => reader.ReadAsync(ct), ct);
     }
 
     /// <summary>The records of a CSV system's drop folder, counted by lines (a quoted line break makes
@@ -50,9 +94,8 @@ public static class SourceRuns
             .Sum(f => Math.Max(0, File.ReadLines(f).LongCount(l => l.Length > 0) - 1));
     }
 
-    private static async IAsyncEnumerable<SourceItem> Counted(IAsyncEnumerable<SourceItem> items, IProgress<int> progress)
+    private static async IAsyncEnumerable<SourceItem> Counted(IAsyncEnumerable<SourceItem> items, IProgress<int> progress, int read = 0)
     {
-        var read = 0;
         await foreach (var item in items)
         {
             yield return item;
@@ -76,7 +119,8 @@ public static class SourceRuns
             fromFiles = system.Connector == "csv" ? open.Where(q => q.Pointer is null).ToList() : [];
             fromJson = open.Where(q => q.Pointer is not null && q.Field is not null).ToList();
             left = open.Count - fromFiles.Count - fromJson.Count;
-            foreach (var q in fromFiles.Concat(fromJson))
+            // File rows close when their file is read again (below); an unchanged file leaves them open.
+            foreach (var q in fromJson)
             {
                 q.Status = "retried";
                 q.ClosedAt = runtime.Clock.GetUtcNow();
@@ -91,8 +135,39 @@ public static class SourceRuns
             syncs.Add(await runtime.Sync.RunAsync(workspace.Definition, system.Id, ToAsync(items), "retry", ct));
         }
         if (fromFiles.Count > 0)
-            syncs.Add(await SyncAsync(runtime, system.Id, null, ct));
+            syncs.Add(await RetryFilesAsync(runtime, workspace, system, fromFiles, ct));
         return new RetryReport(syncs, fromFiles.Count + fromJson.Count, left);
+    }
+
+    /// <summary>Reads again the files whose rows were quarantined. A row the file already stated is not a
+    /// new fact (only fixed rows apply), and a fixed file keeps its original as-of time, so a fix never
+    /// outranks a fact a later delivery brought.</summary>
+    private static async Task<SyncReport> RetryFilesAsync(HandoffRuntime runtime, Data.Workspace.ActiveWorkspace workspace, SystemDefinition system,
+        List<QuarantineRow> rows, CancellationToken ct)
+    {
+        var outcomes = new List<DeliveryOutcome>();
+        var names = rows.Select(r => r.File).ToHashSet(StringComparer.Ordinal);
+        foreach (var f in DeliveryFile.List(system, workspace.Directory, null).Where(f => names.Contains(f.Name)))
+        {
+            var original = await runtime.Deliveries.LatestOfFileAsync(system.Id, f.Name, ct);
+            var reader = SourceReaders.Open(system, workspace.Directory, f.Path);
+            var outcome = await runtime.Deliveries.ReceiveFileAsync(workspace.Definition, system.Id, f.Name, f.ContentHash, () => reader.ReadAsync(ct),
+                original?.Kind == "snapshot", original?.AsOf ?? f.AsOf, ct);
+            if (outcome.Status == "applied")
+            {
+                // The file was read again: what is still bad was quarantined anew; the old entries close.
+                var ids = rows.Where(r => r.File == f.Name).Select(r => r.Id).ToList();
+                await using var db = runtime.Database.CreateContext();
+                await db.Quarantine.Where(q => ids.Contains(q.Id) && q.Status == "open")
+                    .ExecuteUpdateAsync(u => u.SetProperty(q => q.Status, "retried").SetProperty(q => q.ClosedAt, runtime.Clock.GetUtcNow()), ct);
+            }
+            else if (outcome.Status == "seen")
+            {
+                outcome = outcome with { Message = $"{f.Name} has not changed since it was read: fix its quarantined rows in the file first, then retry" };
+            }
+            outcomes.Add(outcome);
+        }
+        return Combine(system.Id, outcomes);
     }
 
     private static async IAsyncEnumerable<SourceItem> ToAsync(IEnumerable<SourceItem> items)

@@ -97,9 +97,10 @@ public sealed class AcmeIngestionTests
         await using (var db = spine.Db())
             events = await db.OutboxEvents.CountAsync();
 
+        // The same file again is the same delivery: not read at all, nothing counted.
         var again = await spine.SyncCsvAsync("hris");
-        Assert.Equal((0, 0, 2, 1), (again.Created, again.Updated, again.Rejected, again.Scheduled));
-        Assert.Equal(32, again.Unchanged);
+        Assert.Equal(("workers.csv", "seen"), (Assert.Single(again.Deliveries).Name, again.Deliveries[0].Status));
+        Assert.Equal(0, again.Read);
         await spine.SyncCsvAsync("ats");
         await spine.SyncCsvAsync("payroll");
         // The same file named explicitly (sync --file), twice: still each problem once.
@@ -147,5 +148,7 @@ public sealed class AcmeIngestionTests
         Assert.Equal(0, await db.People.CountAsync());
         Assert.Equal(0, await db.Quarantine.CountAsync());
         Assert.Equal(["refused", "refused"], await db.Syncs.OrderBy(s => s.Id).Select(s => s.Status).ToListAsync());
+        // A refused file is no delivery of facts: read again, it is refused again, not skipped as seen.
+        Assert.All(await db.Deliveries.ToListAsync(), d => Assert.Equal("failed", d.Status));
     }
 }
