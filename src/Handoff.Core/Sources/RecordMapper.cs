@@ -129,7 +129,10 @@ public sealed class RecordMapper
             }
             // An empty value is a statement only where the dictionary lets this system clear the
             // field; elsewhere it says as little as a column the delivery does not carry.
-            if (canonical is null && !field.EmptyClears(_system.Id))
+            // A SCIM resource is the client's whole record of the worker (PUT replaces it, PATCH remove
+            // deletes an attribute): there an absent attribute is this source withdrawing its value,
+            // which never outranks another source (only `empty: clears` on the system of record does).
+            if (canonical is null && !field.EmptyClears(_system.Id) && _system.Connector != "scim-server")
                 continue;
             values[field.Name] = canonical;
         }

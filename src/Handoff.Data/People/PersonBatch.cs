@@ -217,8 +217,14 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
         {
             before.TryGetValue(field.Name, out var current);
             var observations = new List<Observation>(sources.Count);
+            // The lifecycle's owner (the system of record of the termination date) ends the people it
+            // knows; another writer's termination date counts only for people the owner does not know.
+            var ownedEnd = field.Name == dictionary.Lifecycle.TerminationDate && field.SystemOfRecord is { } owner
+                && sources.Any(s => s.System == owner);
             foreach (var s in sources)
             {
+                if (ownedEnd && s.System != field.SystemOfRecord)
+                    continue;
                 var values = ValuesOf(s);
                 if (values.TryGetValue(field.Name, out var v))
                     observations.Add(new Observation(s.System, s.NativeKey, v, s.ObservedAt, s.EffectiveFrom));

@@ -204,6 +204,27 @@ public sealed class SourceTruthTests
         Assert.Contains("cost_center would change or be cleared for", outcome.Message, StringComparison.Ordinal);
     }
 
+    [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task A_source_that_does_not_own_the_lifecycle_cannot_end_a_worker_the_hris_knows(string provider)
+    {
+        var (spine, _) = await DemoDayAsync(provider);
+        const string End = "urn:handoff:params:scim:schemas:extension:hr:2.0:User:terminationDate";
+        // hr-scim may write termination dates (the dictionary lists it), but 100104 is the HRIS's worker.
+        await spine.SyncRecordsAsync("hr-scim", new Dictionary<string, string?> { ["id"] = "scim-1", ["externalId"] = "100104", [End] = "2026-11-20" });
+        var (jose, values) = await spine.PersonByKeyAsync("employee_id", "100104");
+        Assert.Equal("active", jose.State);
+        Assert.False(values.ContainsKey("termination_date"));
+
+        // A worker only the SCIM source knows is its to end.
+        await spine.SyncRecordsAsync("hr-scim", new Dictionary<string, string?>
+        {
+            ["id"] = "scim-2", ["externalId"] = "300001", ["name.givenName"] = "Sam", ["name.familyName"] = "Scim",
+            ["urn:handoff:params:scim:schemas:extension:hr:2.0:User:hireDate"] = "2025-01-01", [End] = "2026-11-20",
+        });
+        var (sam, _) = await spine.PersonByKeyAsync("employee_id", "300001");
+        Assert.Equal("terminated", sam.State);
+    }
+
     /// <summary>Any interleaving of the same deliveries ends in the state their ordering facts give.</summary>
     [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
     public async Task Any_order_of_the_same_deliveries_ends_in_the_state_their_ordering_facts_give(string provider)
