@@ -37,7 +37,10 @@ internal static class DemoGovernance
         if (File.Exists(export))
         {
             var report = await SourceRuns.SyncAsync(runtime, "payroll", export, ct, fullExport: true);
-            console.MarkupLineInterpolated($"today's payroll export {PayrollExport}: {report.Read} rows read as a full export (sync #{report.SyncId})");
+            if (report.Deliveries.FirstOrDefault(d => d.Status == "held") is { } held)
+                console.MarkupLineInterpolated($"today's payroll export {PayrollExport}: held whole by the delivery guard, nothing applied (delivery {held.DeliveryId}) — see `deliveries show {held.DeliveryId}`, accept or reject it on Review → Deliveries");
+            else
+                console.MarkupLineInterpolated($"today's payroll export {PayrollExport}: {report.Read} rows read as a full export (sync #{report.SyncId})");
             await using var db = runtime.Database.CreateContext();
             foreach (var f in await db.SystemFindings.AsNoTracking().Where(f => f.Kind == "drift" && f.ResolvedAt == null).OrderBy(f => f.Id).ToListAsync(ct))
                 console.MarkupLineInterpolated($"  drift finding #{f.Id} ({f.System}, {f.Severity}): {f.Detail} — acknowledge on /Systems or with handoff system ack {f.Id}");

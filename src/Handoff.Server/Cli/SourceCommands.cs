@@ -33,7 +33,7 @@ public sealed class SyncCommand : HandoffCommand<SyncSettings>
     public static void Print(IAnsiConsole console, SyncReport r)
     {
         foreach (var d in r.Deliveries.Where(d => d.Status != "applied"))
-            console.MarkupLineInterpolated($"{(d.Status == "held" ? "[yellow]" : "[grey]")}{d.Message}[/]");
+            console.MarkupLine($"[{(d.Status == "held" ? "yellow" : "grey")}]{Markup.Escape(d.Message)}[/]");
         if (r.Deliveries.Count > 0 && r.Deliveries.All(d => d.Status != "applied"))
             return;
         console.MarkupLineInterpolated(
