@@ -47,6 +47,13 @@ public sealed class SourceDeliveries(DatabaseOptions database, TimeProvider cloc
         }
 
         var now = clock.GetUtcNow();
+        await using (var db = database.CreateContext())
+        {
+            // The same file left half-read by a crash: its committed batches stand (and are remembered
+            // row by row), this reading finishes the rest.
+            await db.Deliveries.Where(d => d.System == systemId && d.Name == name && d.ContentHash == contentHash && d.Status == "applying")
+                .ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, "interrupted"), ct);
+        }
         var delivery = new DeliveryRow
         {
             System = systemId,
