@@ -7,7 +7,7 @@ namespace Handoff.Data.Sources;
 public sealed record SystemStatus(SystemRow System, IReadOnlyList<SyncRow> LastSyncs, int OpenQuarantine);
 
 /// <summary>What needs someone's attention, for the dashboard and <c>GET /api/dashboard</c>.</summary>
-public sealed record AttentionCounts(int OpenReview, int OpenQuarantine, int OpenFindings, int PendingChanges);
+public sealed record AttentionCounts(int OpenReview, int OpenQuarantine, int OpenFindings, int PendingChanges, int HeldDeliveries = 0);
 
 /// <summary>Reads syncs, quarantine and systems for the CLI, the pages and the API.</summary>
 public sealed class SourceOverview(DatabaseOptions database)
@@ -48,6 +48,7 @@ public sealed class SourceOverview(DatabaseOptions database)
             await db.ReviewItems.CountAsync(r => r.Status == "open", ct),
             await db.Quarantine.CountAsync(q => q.Status == "open", ct),
             await db.Findings.CountAsync(f => f.Status == "open", ct),
-            await db.PendingChanges.CountAsync(p => p.AppliedAt == null, ct));
+            await db.PendingChanges.CountAsync(p => p.AppliedAt == null, ct),
+            await db.Deliveries.CountAsync(d => d.Status == "held", ct));
     }
 }

@@ -49,6 +49,7 @@ public static class HandoffApi
         api.MapWorkflowsApi();
         api.MapRunsApi();
         api.MapReviewApi();
+        api.MapDeliveriesApi();
         api.MapAuditApi();
         api.MapAdminApi();
         api.MapJobsApi();
