@@ -213,10 +213,12 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
         var after = new Dictionary<string, ResolvedValue>(before.Count + 4);
         var changes = new List<FieldChange>();
         var sources = _sourcesByPerson[person.Id];
+        var repeated = sources.GroupBy(s => s.System).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var field in dictionary.Fields)
         {
             before.TryGetValue(field.Name, out var current);
             var observations = new List<Observation>(sources.Count);
+            var observationOrders = new List<string>(sources.Count);
             // The lifecycle's owner (the system of record of the termination date) ends the people it
             // knows; another writer's termination date counts only for people the owner does not know.
             var ownedEnd = field.Name == dictionary.Lifecycle.TerminationDate && field.SystemOfRecord is { } owner
@@ -226,8 +228,28 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
                 if (ownedEnd && s.System != field.SystemOfRecord)
                     continue;
                 var values = ValuesOf(s);
-                if (values.TryGetValue(field.Name, out var v))
-                    observations.Add(new Observation(s.System, s.NativeKey, v, s.ObservedAt, s.EffectiveFrom));
+                if (!values.TryGetValue(field.Name, out var v))
+                    continue;
+                if (repeated.Contains(s.System))
+                {
+                    // Two records of one system for one person (a contractor hired as an employee under a
+                    // new id, linked by HR): the system speaks once per field, with its newest statement.
+                    var order = FieldOrders.Of(OrdersOf(s), field.Name);
+                    var other = observations.FindIndex(o => o.System == s.System);
+                    if (other >= 0)
+                    {
+                        if (string.CompareOrdinal(order, observationOrders[other]) < 0)
+                            continue;
+                        observations.RemoveAt(other);
+                        observationOrders.RemoveAt(other);
+                    }
+                    observationOrders.Add(order);
+                }
+                else
+                {
+                    observationOrders.Add(RecordOrder.None);
+                }
+                observations.Add(new Observation(s.System, s.NativeKey, v, s.ObservedAt, s.EffectiveFrom));
             }
             var resolution = ConflictResolver.Resolve(field, observations, current);
             if (resolution.Winner is not null)
@@ -362,6 +384,8 @@ internal sealed class PersonBatch(HandoffDbContext db, DictionaryDefinition dict
     }
 
     private readonly Dictionary<SourceRecordRow, IReadOnlyDictionary<string, string?>> _parsedLinkValues = new(ReferenceEqualityComparer.Instance);
+
+    private static Dictionary<string, string> OrdersOf(SourceRecordRow s) => FieldOrders.Parse(s.OrderJson);
 
     private IReadOnlyDictionary<string, string?> ValuesOf(SourceRecordRow s)
     {

@@ -225,6 +225,37 @@ public sealed class SourceTruthTests
         Assert.Equal("terminated", sam.State);
     }
 
+    [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task A_contractor_hired_as_an_employee_is_converted_not_left_a_terminated_contractor(string provider)
+    {
+        var spine = await DataSpine.StartAsync(provider);
+        var contractor = Handoff.Data.Tests.Workflows.WorkflowSpine.Worker("500001", "Carla", "Contreras", "01/05/2024", "10/31/2026", type: "Contingent");
+        contractor["Birth_Date"] = "03/03/1990";
+        await spine.SyncRecordsAsync("hris", contractor);
+        var (before, _) = await spine.PersonByKeyAsync("employee_id", "500001");
+        Assert.Equal("terminated", before.State);
+
+        // Hired as an employee under a new id: same name and birth date only suggest a match, HR links it.
+        spine.Clock.Now += TimeSpan.FromDays(1);
+        var employee = Handoff.Data.Tests.Workflows.WorkflowSpine.Worker("500002", "Carla", "Contreras", "11/16/2026", type: "Regular");
+        employee["Birth_Date"] = "03/03/1990";
+        await spine.SyncRecordsAsync("hris", employee);
+        long item;
+        await using (var db = spine.Db())
+            item = (await db.ReviewItems.SingleAsync(r => r.NativeKey == "500002" && r.Status == "open")).Id;
+        await spine.Review.ResolveAsync(spine.Definition, item, new Handoff.Data.People.ReviewDecision.Link(before.Id), "user:alice", default);
+
+        var (after, values) = await spine.PersonByKeyAsync("employee_id", "500002");
+        Assert.Equal(before.Id, after.Id);
+        Assert.Equal("active", after.State);
+        Assert.Equal("employee", values["worker_type"].Value);
+        Assert.Equal("2026-11-16", values["start_date"].Value);
+        Assert.False(values.ContainsKey("termination_date"), "the employee record's empty termination date is the HRIS's newest statement");
+        var events = await spine.EventTypesAsync(after.Id);
+        Assert.Contains("person.converted", events);
+        Assert.Contains("person.rehired", events);
+    }
+
     /// <summary>Any interleaving of the same deliveries ends in the state their ordering facts give.</summary>
     [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
     public async Task Any_order_of_the_same_deliveries_ends_in_the_state_their_ordering_facts_give(string provider)
