@@ -218,8 +218,12 @@ public sealed class SourceTruthTests
         // A worker only the SCIM source knows is its to end.
         await spine.SyncRecordsAsync("hr-scim", new Dictionary<string, string?>
         {
-            ["id"] = "scim-2", ["externalId"] = "300001", ["name.givenName"] = "Sam", ["name.familyName"] = "Scim",
-            ["urn:handoff:params:scim:schemas:extension:hr:2.0:User:hireDate"] = "2025-01-01", [End] = "2026-11-20",
+            ["id"] = "scim-2",
+            ["externalId"] = "300001",
+            ["name.givenName"] = "Sam",
+            ["name.familyName"] = "Scim",
+            ["urn:handoff:params:scim:schemas:extension:hr:2.0:User:hireDate"] = "2025-01-01",
+            [End] = "2026-11-20",
         });
         var (sam, _) = await spine.PersonByKeyAsync("employee_id", "300001");
         Assert.Equal("terminated", sam.State);
