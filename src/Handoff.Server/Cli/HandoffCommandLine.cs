@@ -151,6 +151,15 @@ public static class HandoffCommandLine
                 b.AddCommand<DeliveryAcceptCommand>("accept").WithDescription("Apply a held delivery (as of its own time: newer facts stay).").WithExample("deliveries", "accept", "12", "--as", "ivan");
                 b.AddCommand<DeliveryRejectCommand>("reject").WithDescription("Reject a held delivery: nothing of it applies, ever.").WithExample("deliveries", "reject", "12", "--as", "ivan", "--reason", "truncated export");
             });
+            c.AddBranch("uat", b =>
+            {
+                b.SetDescription("Scenario packs: deliveries plus their expected outcome, run through the real pipeline and engine on a throwaway database; HR's and IT's acceptance test (docs/uat.md).");
+                b.AddCommand<Uat.UatRunCommand>("run").WithDescription("Run a pack (or --all packs of a folder); print every expectation PASS/FAIL with the first difference; exit 0 only when all pass.")
+                    .WithExample("uat", "run", "--all", "samples/acme/uat");
+                b.AddCommand<Uat.UatSignCommand>("sign").WithDescription("Run a pack and, only if it passes, record your acceptance (uat.signed with the pack's SHA-256) in the audit log.")
+                    .WithExample("uat", "sign", "samples/acme/uat/rehire", "--as", "alice");
+                b.AddCommand<Uat.UatListCommand>("list").WithDescription("Packs with their hash, last result and who signed their current content (from the audit log).");
+            });
             c.AddBranch("quarantine", b =>
             {
                 b.SetDescription("Rows that could not be used.");
