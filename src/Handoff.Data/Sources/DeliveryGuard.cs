@@ -25,6 +25,8 @@ public sealed class DeliveryInspection
     public Dictionary<string, int> Fields { get; set; } = [];
     public List<string> Examples { get; set; } = [];
     public List<string> HoldReasons { get; set; } = [];
+    /// <summary>Where the file was read (a held <c>sync --file</c> is accepted from there).</summary>
+    public string? Path { get; set; }
 }
 
 /// <summary>
@@ -91,7 +93,14 @@ public sealed class DeliveryGuard(DatabaseOptions database, KeyMaterial keys)
             var before = protection.DeserializeValues(json);
             foreach (var (field, value) in record.Values)
             {
-                if (!before.TryGetValue(field, out var old) || old == value)
+                var had = before.TryGetValue(field, out var old);
+                // A first termination date ends a worker as surely as a changed one.
+                if (field == termination && value is not null && !had)
+                {
+                    inspection.Terminated++;
+                    continue;
+                }
+                if (!had || old == value)
                     continue;
                 inspection.Fields[field] = inspection.Fields.GetValueOrDefault(field) + 1;
                 if (value is null)

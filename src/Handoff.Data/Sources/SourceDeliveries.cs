@@ -30,7 +30,7 @@ public sealed class SourceDeliveries(DatabaseOptions database, TimeProvider cloc
     /// <param name="snapshot">The file is the source's whole population (its <c>delivery: snapshot</c>).</param>
     /// <param name="asOf">What the file's facts are as of (its export time); null: now.</param>
     public async Task<DeliveryOutcome> ReceiveFileAsync(WorkspaceDefinition workspace, string systemId, string name, string contentHash,
-        Func<IAsyncEnumerable<SourceItem>> read, bool snapshot, DateTimeOffset? asOf, CancellationToken ct, bool guard = true)
+        Func<IAsyncEnumerable<SourceItem>> read, bool snapshot, DateTimeOffset? asOf, CancellationToken ct, bool guard = true, string? path = null)
     {
         await using (var db = database.CreateContext())
         {
@@ -88,6 +88,7 @@ public sealed class SourceDeliveries(DatabaseOptions database, TimeProvider cloc
             throw;
         }
         delivery.ColumnsJson = JsonDefaults.Serialize(inspection.Columns);
+        inspection.Path = path;
         if (guard && inspection.HoldReasons.Count > 0)
         {
             var reason = string.Join("; ", inspection.HoldReasons);

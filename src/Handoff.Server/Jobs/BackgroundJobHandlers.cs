@@ -89,7 +89,9 @@ public static class BackgroundJobHandlers
             progress.SetTotal(SourceRuns.CountRecords(system, workspace.Directory));
         progress.SetMessage($"reading {system.Id}");
         var r = await SourceRuns.SyncAsync(runtime, p.System, null, ct, progress);
-        return new JobResult(r.Read, $"{r.System}: read {r.Read}, created {r.Created}, updated {r.Updated}, unchanged {r.Unchanged}, rejected {r.Rejected}, held for review {r.Held}, future-dated {r.Scheduled} (sync #{r.SyncId})",
+        // Each file's fate first (already applied, held by the guard and why), then what applied.
+        var files = string.Join(" ", r.Deliveries.Where(d => d.Status != "applied").Select(d => d.Message));
+        return new JobResult(r.Read, $"{(files.Length > 0 ? files + " — " : "")}{r.System}: read {r.Read}, created {r.Created}, updated {r.Updated}, unchanged {r.Unchanged}, rejected {r.Rejected}, held for review {r.Held}, future-dated {r.Scheduled}{(r.Stale > 0 ? $", older than the facts in force {r.Stale}" : "")} (sync #{r.SyncId})",
             JsonDefaults.Serialize(r));
     }
 

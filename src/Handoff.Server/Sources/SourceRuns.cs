@@ -49,7 +49,7 @@ public static class SourceRuns
         {
             var reader = SourceReaders.Open(definition, workspace.Directory, f.Path);
             var outcome = await runtime.Deliveries.ReceiveFileAsync(workspace.Definition, system, f.Name, f.ContentHash,
-                () => progress is null ? reader.ReadAsync(ct) : Counted(reader.ReadAsync(ct), progress, read), snapshot, f.AsOf, ct);
+                () => progress is null ? reader.ReadAsync(ct) : Counted(reader.ReadAsync(ct), progress, read), snapshot, f.AsOf, ct, path: f.Path);
             read += outcome.Sync?.Read ?? 0;
             outcomes.Add(outcome);
         }
@@ -76,12 +76,18 @@ public static class SourceRuns
         var delivery = await runtime.Deliveries.FindAsync(id, ct) ?? throw new DeliveryDecisionException($"there is no delivery {id}");
         var definition = workspace.Definition.FindSystem(delivery.System)
             ?? throw new DeliveryDecisionException($"delivery {id}'s system '{delivery.System}' is no longer in the workspace");
-        var file = DeliveryFile.List(definition, workspace.Directory, null).FirstOrDefault(f => f.Name == delivery.Name)
-            ?? (Path.IsPathRooted(delivery.Name) && File.Exists(delivery.Name) ? DeliveryFile.Of(delivery.Name, delivery.Name, definition) : null)
-            ?? throw new DeliveryDecisionException($"{delivery.Name} is no longer in {delivery.System}'s drop folder; it cannot be applied");
+        // A file read from the drop folder is found there; one read with `sync --file` where it was read.
+        var heldAt = delivery.ReportJson is null ? null : Data.JsonDefaults.Deserialize<DeliveryInspection>(delivery.ReportJson).Path;
+        var file = (Directory.Exists(CsvFolder(definition, workspace.Directory)) ? DeliveryFile.List(definition, workspace.Directory, null) : [])
+                .FirstOrDefault(f => f.Name == delivery.Name)
+            ?? (heldAt is not null && File.Exists(heldAt) ? DeliveryFile.Of(heldAt, delivery.Name, definition) : null)
+            ?? throw new DeliveryDecisionException($"{delivery.Name} is no longer in {delivery.System}'s drop folder{(heldAt is null ? "" : $" nor at {heldAt}")}; it cannot be applied");
         var reader = SourceReaders.Open(definition, workspace.Directory, file.Path);
         return await runtime.Deliveries.AcceptAsync(workspace.Definition, id, actor, file.ContentHash, () => reader.ReadAsync(ct), ct);
     }
+
+    private static string CsvFolder(SystemDefinition system, string workspaceDirectory) =>
+        Connectors.Csv.CsvSourceOptions.FromSystem(system, workspaceDirectory).Path;
 
     /// <summary>The records of a CSV system's drop folder, counted by lines (a quoted line break makes
     /// it an estimate; the progress bar needs no more).</summary>
@@ -131,8 +137,15 @@ public static class SourceRuns
         if (fromJson.Count > 0)
         {
             var protection = new Data.Security.FieldProtection(workspace.Definition.Dictionary, runtime.Keys);
-            var items = fromJson.Select(q => (SourceItem)new NativeRecord(q.File, q.Line, protection.DeserializeNative(q.Raw)) { Pointer = q.Pointer }).ToList();
-            syncs.Add(await runtime.Sync.RunAsync(workspace.Definition, system.Id, ToAsync(items), "retry", ct));
+            // Each retried record keeps its place in time: as of its own delivery, never "now", so a fixed
+            // old webhook record never outranks what a later delivery said.
+            foreach (var group in fromJson.GroupBy(q => q.DeliveryId))
+            {
+                var original = group.Key is { } deliveryId ? await runtime.Deliveries.FindAsync(deliveryId, ct) : null;
+                var items = group.Select(q => (SourceItem)new NativeRecord(q.File, q.Line, protection.DeserializeNative(q.Raw)) { Pointer = q.Pointer }).ToList();
+                syncs.Add(await runtime.Sync.RunAsync(workspace.Definition, system.Id, ToAsync(items), "retry", ct,
+                    delivery: new SyncDelivery(AsOf: original?.AsOf, Name: original is null ? "retry" : $"retry of {original.Name}")));
+            }
         }
         if (fromFiles.Count > 0)
             syncs.Add(await RetryFilesAsync(runtime, workspace, system, fromFiles, ct));

@@ -57,7 +57,7 @@ public class WorkspaceLoaderTests
         Assert.Equal(new SourceSpan(Sys, 4, 5), ws.Systems[0].At);
         Assert.Equal(new SourceSpan(Dict, 4, 5), ws.Dictionary.Fields[0].At);
         Assert.Equal(new SourceSpan(Dict, 11, 13), ws.Dictionary.Fields[0].Bindings[0].At);
-        Assert.Equal(new SourceSpan(Dict, 243, 5), ws.Dictionary.Correlation[0].At);
+        Assert.Equal(new SourceSpan(Dict, 245, 5), ws.Dictionary.Correlation[0].At);
         Assert.Equal(new SourceSpan(WorkspaceLoader.CharterFile, 8, 7), ws.Charter.Members[0].At);
     }
 
