@@ -149,7 +149,7 @@ public sealed partial class ReconcileSlapdTests
         {
             ("directory: { field: employeeID, strength: on_create }", "directory: { field: employeeNumber, strength: on_create }"),
             ("directory: { field: department }", "directory: { field: departmentNumber, strength: on_create }"),
-            ("      hris: { field: Preferred_Name }\n", "      hris: { field: Preferred_Name }\n      directory: { field: displayName }\n"),
+            ("      hris: { field: Preferred_Name, empty: clears }\n", "      hris: { field: Preferred_Name, empty: clears }\n      directory: { field: displayName }\n"),
         })
         {
             Assert.Contains(from, d, StringComparison.Ordinal);

@@ -62,7 +62,7 @@ public sealed class CommandLineTests
             File.Copy(Path.Combine(Repository.AcmeWorkspace, f), Path.Combine(dir, f));
         var dictionary = File.ReadAllText(Path.Combine(Repository.AcmeWorkspace, "dictionary.yaml"))
             .Replace("    classification: sensitive\n    system_of_record: payroll", "    classification: secret\n    system_of_record: payroll", StringComparison.Ordinal)
-            .Replace("      hris: { field: Preferred_Name }", "      workday: { field: Preferred_Name }", StringComparison.Ordinal);
+            .Replace("      hris: { field: Preferred_Name, empty: clears }", "      workday: { field: Preferred_Name, empty: clears }", StringComparison.Ordinal);
         File.WriteAllText(Path.Combine(dir, "dictionary.yaml"), dictionary);
         var db = TempDb();
 
