@@ -221,7 +221,7 @@ public static partial class ReconcileBenchmark
         var d = File.ReadAllText(dictionary)
             .Replace("directory: { field: employeeID, strength: on_create }", "directory: { field: employeeNumber, strength: on_create }", StringComparison.Ordinal)
             .Replace("directory: { field: department }", "directory: { field: departmentNumber, strength: on_create }", StringComparison.Ordinal)
-            .Replace("      hris: { field: Preferred_Name }\n", "      hris: { field: Preferred_Name }\n      directory: { field: displayName }\n", StringComparison.Ordinal);
+            .Replace("      hris: { field: Preferred_Name, empty: clears }\n", "      hris: { field: Preferred_Name, empty: clears }\n      directory: { field: displayName }\n", StringComparison.Ordinal);
         File.WriteAllText(dictionary, d);
         return target;
     }
