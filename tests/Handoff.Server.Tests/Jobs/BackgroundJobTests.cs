@@ -55,7 +55,8 @@ public sealed class BackgroundJobTests
     [Theory, MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
     public async Task A_sync_started_from_the_systems_page_runs_as_a_job_and_counts_the_records_it_read(string provider)
     {
-        await using var host = await WebTestHost.StartAsync(provider);
+        // Nothing read yet: a file already applied is not read again, so the job would count nothing.
+        await using var host = await WebTestHost.StartAsync(provider, ingest: false);
         using var olga = host.Client();
         await WebTestHost.SignInAsync(olga, "olga");
         var id = JobIdFrom(await PostFormAsync(olga, "/Systems", "/Systems/Sync", new() { ["System"] = "hris" }));
