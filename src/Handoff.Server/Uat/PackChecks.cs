@@ -128,6 +128,17 @@ internal sealed class PackChecks
             if (!groups.Contains(group, StringComparer.OrdinalIgnoreCase))
                 return $"groups: expected {group}, actual [{string.Join(", ", groups)}]";
         }
+        if (e.Attributes.Count > 0)
+        {
+            var attributes = System.Text.Json.Nodes.JsonNode.Parse(account.AttributesJson) as System.Text.Json.Nodes.JsonObject ?? [];
+            foreach (var (name, expected) in e.Attributes)
+            {
+                var node = attributes.FirstOrDefault(a => string.Equals(a.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
+                var actual = node is null ? null : node is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var text) ? text : node.ToJsonString();
+                if (actual != expected)
+                    return $"{name}: expected {Show(expected)}, actual {Show(actual)}";
+            }
+        }
         return null;
     }
 

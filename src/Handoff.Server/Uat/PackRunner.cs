@@ -198,6 +198,8 @@ public static class PackRunner
             ScimStep s => ScimAsync(s, ct),
             TickStep t => TickAsync(t, ct),
             DecisionStep d => DecideAsync(d, ct),
+            ReviewStep r => ReviewAsync(r, ct),
+            RetryStep r => RetryAsync(r, ct),
             ActivateShippedStep => ActivateShippedAsync(ct),
             BaselineStep => BaselineAsync(ct),
             _ => throw new InvalidOperationException($"unknown step {step}"),
@@ -331,6 +333,31 @@ public static class PackRunner
                 ? await SourceRuns.AcceptAsync(runtime, held.Id, actor, ct)
                 : await runtime.Deliveries.RejectAsync(held.Id, actor, step.Reason, ct);
             return outcome.Message;
+        }
+
+        /// <summary>Decides the open review item of a held record, as <c>handoff review resolve</c> does.</summary>
+        private async Task<string> ReviewAsync(ReviewStep step, CancellationToken ct)
+        {
+            var workspace = await runtime.Workspace.LoadActiveAsync(ct);
+            long id;
+            Data.People.ReviewDecision decision = new Data.People.ReviewDecision.NewPerson();
+            await using (var db = runtime.Database.CreateContext())
+            {
+                id = await db.ReviewItems.Where(r => r.System == step.System && r.NativeKey == step.Key && r.Status == "open")
+                    .OrderBy(r => r.Id).Select(r => (long?)r.Id).FirstOrDefaultAsync(ct)
+                    ?? throw new InvalidOperationException($"no open review item for {step.System} record {step.Key}");
+                if (step.Link is not null)
+                    decision = new Data.People.ReviewDecision.Link((await Data.People.PeopleDirectory.FindAsync(db, step.Link, ct)).Id);
+            }
+            var item = await runtime.Review.ResolveAsync(workspace.Definition, id, decision, "user:" + step.Actor, ct);
+            return $"review item {item.Id} ({item.Reason}) resolved: {item.Resolution}";
+        }
+
+        private async Task<string> RetryAsync(RetryStep step, CancellationToken ct)
+        {
+            var report = await SourceRuns.RetryQuarantineAsync(runtime, step.System, ct);
+            var fates = string.Join("; ", report.Syncs.SelectMany(s => s.Deliveries).Select(d => d.Message));
+            return $"retried {report.Retried} quarantined row(s){(fates.Length == 0 ? "" : ": " + fates)}";
         }
 
         private async Task<string> ActivateShippedAsync(CancellationToken ct)

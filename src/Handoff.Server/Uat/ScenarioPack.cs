@@ -54,6 +54,19 @@ public sealed record DecisionStep(PackPlace Place, bool Accept, string? System, 
     public override string Describe => $"{(Accept ? "accept" : "reject")} the last held {System ?? ""}{(System is null ? "" : " ")}delivery as {Actor}";
 }
 
+/// <summary><c>review: { system, key, link?: PERSON, new?: true, as }</c>: a person decides the open review
+/// item of a held record (<c>handoff review resolve</c>): it belongs to PERSON, or is a new person.</summary>
+public sealed record ReviewStep(PackPlace Place, string System, string Key, string? Link, string Actor) : PackStep(Place)
+{
+    public override string Describe => $"review {System} record {Key}: {(Link is null ? "a new person" : $"link to {Link}")} as {Actor}";
+}
+
+/// <summary><c>retry: { system }</c>: the system's quarantined rows retried (<c>handoff quarantine retry SYSTEM</c>).</summary>
+public sealed record RetryStep(PackPlace Place, string System) : PackStep(Place)
+{
+    public override string Describe => $"quarantine retry {System}";
+}
+
 /// <summary><c>workflows: activate-shipped</c>: the workspace's workflows proposed, signed and activated
 /// the way the demo does (all but the directory baseline), then one engine tick.</summary>
 public sealed record ActivateShippedStep(PackPlace Place) : PackStep(Place)
@@ -114,16 +127,17 @@ public sealed record DeliveriesExpectation(PackPlace Place, string? System, IRea
                 DecidedBy is null ? null : $"decided by {DecidedBy}" }.OfType<string>()));
 }
 
-/// <summary><c>account: { system, username, exists?, enabled?, expires?, groups? }</c> in a sandbox target.</summary>
+/// <summary><c>account: { system, username, exists?, enabled?, expires?, groups?, attributes? }</c> in a sandbox
+/// target (attributes by their native name, e.g. <c>mail</c>; <c>~</c> for none).</summary>
 public sealed record AccountExpectation(PackPlace Place, string System, string Username, bool Exists, bool? Enabled, bool CheckExpires, string? Expires,
-    IReadOnlyList<string> Groups) : PackExpectation(Place)
+    IReadOnlyList<string> Groups, IReadOnlyList<KeyValuePair<string, string?>> Attributes) : PackExpectation(Place)
 {
     public override string Describe =>
         $"account {System}/{Username}: " + (!Exists ? "does not exist" : string.Join(", ", new[]
         {
             "exists", Enabled is null ? null : Enabled.Value ? "enabled" : "disabled", CheckExpires ? $"expires {Expires ?? "never"}" : null,
             Groups.Count == 0 ? null : $"in {string.Join(", ", Groups)}",
-        }.OfType<string>()));
+        }.Concat(Attributes.Select(a => $"{a.Key} {a.Value ?? "(none)"}")).OfType<string>()));
 }
 
 /// <summary><c>runs: { workflow, person, count? , status? }</c>: how many runs of a workflow a person has,
@@ -333,7 +347,7 @@ internal sealed class PackReader(string directory)
 
     // ---------- steps ----------
 
-    private static readonly string[] StepKinds = ["sync", "webhook", "scim", "tick", "accept", "reject", "workflows", "baseline", "expect"];
+    private static readonly string[] StepKinds = ["sync", "webhook", "scim", "tick", "accept", "reject", "review", "retry", "workflows", "baseline", "expect"];
 
     private PackStep? ReadStep(YamlNode node, ref DateOnly day)
     {
@@ -406,6 +420,24 @@ internal sealed class PackReader(string directory)
                         Error(e["delivery"], $"{kind}.delivery: \"{which}\" — only last-held is supported (the newest held delivery, of `system` if given)");
                     var actor = Text(e, "as", body, required: true);
                     return actor is null ? null : new DecisionStep(place, kind == "accept", Text(e, "system", body), actor, Text(e, "reason", body));
+                }
+            case "review":
+                {
+                    var e = Entries(body, "review", ["system", "key", "link", "new", "as"]);
+                    var system = Text(e, "system", body, required: true);
+                    var key = Text(e, "key", body, required: true);
+                    var link = Text(e, "link", body);
+                    var isNew = Bool(e, "new", body) ?? false;
+                    if ((link is null) == !isNew)
+                        Error(body, "review: give exactly one of link: PERSON or new: true");
+                    var actor = Text(e, "as", body, required: true);
+                    return system is null || key is null || actor is null ? null : new ReviewStep(place, system, key, link, actor);
+                }
+            case "retry":
+                {
+                    var e = Entries(body, "retry", ["system"]);
+                    var system = Text(e, "system", body, required: true);
+                    return system is null ? null : new RetryStep(place, system);
                 }
             case "workflows":
                 if (body is YamlScalarNode { Value: "activate-shipped" })
@@ -517,7 +549,7 @@ internal sealed class PackReader(string directory)
                 }
             case "account":
                 {
-                    var e = Entries(body, "account", ["system", "username", "exists", "enabled", "expires", "groups"]);
+                    var e = Entries(body, "account", ["system", "username", "exists", "enabled", "expires", "groups", "attributes"]);
                     var system = Text(e, "system", body, required: true);
                     var username = Text(e, "username", body, required: true);
                     var checkExpires = e.TryGetValue("expires", out var expiresNode);
@@ -529,8 +561,21 @@ internal sealed class PackReader(string directory)
                             Error(es, $"account.expires: \"{expires}\" is not a date yyyy-MM-dd (or ~ for never)");
                     }
                     var groups = Strings(e, "groups", body);
+                    var attributes = new List<KeyValuePair<string, string?>>();
+                    if (e.TryGetValue("attributes", out var attributeNode))
+                    {
+                        if (attributeNode is YamlMappingNode attributeMap)
+                        {
+                            foreach (var (ak, av) in attributeMap.Children)
+                                attributes.Add(new((ak as YamlScalarNode)?.Value ?? "", av is YamlScalarNode s && IsNull(s) ? null : Scalar(av, $"account.attributes.{ak}")));
+                        }
+                        else
+                        {
+                            Error(attributeNode, "account.attributes: expected a mapping of native attribute → value");
+                        }
+                    }
                     return system is null || username is null ? null
-                        : new AccountExpectation(place, system, username, Bool(e, "exists", body) ?? true, Bool(e, "enabled", body), checkExpires, expires, groups);
+                        : new AccountExpectation(place, system, username, Bool(e, "exists", body) ?? true, Bool(e, "enabled", body), checkExpires, expires, groups, attributes);
                 }
             case "runs":
                 {
