@@ -107,7 +107,7 @@ public sealed class UatSignSettings : HandoffSettings, IThrowawaySettings
     public string Pack { get; init; } = "";
 
     [CommandOption("--as <NAME>")]
-    [Description("Who accepts the pack: a member of the charter (HR or IT).")]
+    [Description("Who accepts the pack: an approver of the charter (HR or IT).")]
     public string? Signer { get; init; }
 
     [CommandOption("--provider <PROVIDER>")]
@@ -151,6 +151,8 @@ public sealed class UatSignCommand : HandoffCommand<UatSignSettings>
         var member = await CharterAsync(runtime, pack, ct) is { } charter
             ? charter.FindMember(signer) ?? throw new HandoffCliException($"{signer} is not a member of the charter; a pack is signed by the HR and IT members who accept it")
             : throw new HandoffCliException("no charter to check the signer against: apply the workspace first (handoff apply)");
+        if (!member.Approver)
+            throw new HandoffCliException($"{signer} is not an approver in the charter; a pack is accepted by HR and IT approvers");
         var side = member.Side.ToString().ToLowerInvariant();
 
         var result = await UatOutput.RunAsync(Console, pack, settings, null, ct);
@@ -218,7 +220,7 @@ public sealed class UatListCommand : HandoffCommand<UatListSettings>
         var entries = await db.AuditEntries.AsNoTracking()
             .Where(a => a.ObjectType == "uat_pack" && (a.Action == UatSignCommand.Signed || a.Action == UatSignCommand.Failed))
             .OrderBy(a => a.Sequence).ToListAsync(ct);
-        var table = new Table().AddColumns("pack", "hash", "last result", "signed (this content)", "stale signatures");
+        var table = new Table().AddColumns("pack", "hash", "last result", "accepted", "signed (this content)", "stale signatures");
         foreach (var dir in packs)
         {
             string name, hash;
@@ -229,7 +231,7 @@ public sealed class UatListCommand : HandoffCommand<UatListSettings>
             }
             catch (PackFormatException e)
             {
-                table.AddRow(Markup.Escape(Path.GetFileName(dir)), "", $"[red]pack.yaml: {Markup.Escape(e.Errors[0])}[/]", "", "");
+                table.AddRow(Markup.Escape(Path.GetFileName(dir)), "", $"[red]pack.yaml: {Markup.Escape(e.Errors[0])}[/]", "", "", "");
                 continue;
             }
             var mine = entries.Where(a => a.ObjectId == name).Select(a => (Entry: a, Fields: Fields(a))).ToList();
@@ -240,8 +242,12 @@ public sealed class UatListCommand : HandoffCommand<UatListSettings>
             var signed = mine.Where(m => m.Entry.Action == UatSignCommand.Signed).ToList();
             string Who((Data.Audit.AuditEntryRow Entry, Dictionary<string, string?> Fields) m) =>
                 $"{m.Entry.Actor.Replace("user:", "", StringComparison.Ordinal)} ({m.Fields.GetValueOrDefault("side")?.ToUpperInvariant()}) {m.Entry.At:yyyy-MM-dd}";
-            table.AddRow(Markup.Escape(name), hash[..12], Markup.Escape(lastText),
-                Markup.Escape(string.Join(", ", signed.Where(s => s.Fields.GetValueOrDefault("hash") == hash).Select(Who))),
+            var current = signed.Where(s => s.Fields.GetValueOrDefault("hash") == hash).ToList();
+            var sides = current.Select(s => s.Fields.GetValueOrDefault("side")).ToHashSet();
+            var accepted = sides.Contains("hr") && sides.Contains("it") ? "[green]yes[/]"
+                : $"no: needs {string.Join(" and ", new[] { sides.Contains("hr") ? null : "HR", sides.Contains("it") ? null : "IT" }.OfType<string>())}";
+            table.AddRow(Markup.Escape(name), hash[..12], Markup.Escape(lastText), accepted,
+                Markup.Escape(string.Join(", ", current.Select(Who))),
                 Markup.Escape(string.Join(", ", signed.Where(s => s.Fields.GetValueOrDefault("hash") != hash).Select(Who))));
         }
         Console.Write(table);
