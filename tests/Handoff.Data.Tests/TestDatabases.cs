@@ -47,7 +47,7 @@ public static class TestDatabases
         {
             TemplateGate.Release();
         }
-        return new DatabaseOptions(DatabaseProvider.Postgres, new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name }.ConnectionString);
+        return new DatabaseOptions(DatabaseProvider.Postgres, new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name, ConnectionIdleLifetime = 10, ConnectionPruningInterval = 5 }.ConnectionString);
     }
 
     /// <summary>A new database migrated from nothing, without the template (for tests of the migrations themselves).</summary>
@@ -102,7 +102,7 @@ public static class TestDatabases
             await using var cmd = new NpgsqlCommand($"CREATE DATABASE {name}", conn);
             await cmd.ExecuteNonQueryAsync();
         }
-        return new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name }.ConnectionString;
+        return new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name, ConnectionIdleLifetime = 10, ConnectionPruningInterval = 5 }.ConnectionString;
     }
 }
 
