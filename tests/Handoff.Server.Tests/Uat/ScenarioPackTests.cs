@@ -18,7 +18,14 @@ public sealed class ScenarioPackTests(ITestOutputHelper log)
     {
         var database = await TestDatabases.CreateAsync(provider);
         var keys = Path.Combine(Path.GetTempPath(), "handoff-tests", $"uat-keys-{Guid.NewGuid():N}");
-        return await PackRunner.RunAsync(pack, database, keys, default);
+        try
+        {
+            return await PackRunner.RunAsync(pack, database, keys, default);
+        }
+        finally
+        {
+            Directory.Delete(keys, recursive: true);
+        }
     }
 
     private static (IAnsiConsole Console, StringWriter Output) Captured()
