@@ -208,7 +208,11 @@ public sealed partial class WorkflowEngine(
                         // someone hired 3 days before their start still gets the pre-hire run, like
                         // Entra's "days before" window.
                         var lateEntry = trigger.OffsetDays < 0 && WorkflowTime.At(date, trigger.At ?? new TimeOnly(9, 0), view.Zone) > now;
-                        if (fireAt <= from && !lateEntry)
+                        // A person entered after their moment had passed (hired on their first day, after
+                        // 09:00) is onboarded still, as long as the date itself is not behind them: they did
+                        // not exist when the trigger was due, so nothing ran for them then.
+                        var enteredLate = person.CreatedAt > fireAt && date >= DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, view.Zone).DateTime);
+                        if (fireAt <= from && !lateEntry && !enteredLate)
                             continue;
                         key = $"date:{trigger.DateField}:{date:yyyy-MM-dd}";
                     }
