@@ -73,10 +73,7 @@ public sealed class DataSpine
             outcomes.Add(await Deliveries.ReceiveFileAsync(Definition, system, f.Name, f.ContentHash, () => reader.ReadAsync(default),
                 snapshot ?? (file is null && definition.Setting("delivery") is not "changes"), f.AsOf, default));
         }
-        var syncs = outcomes.Select(o => o.Sync).OfType<SyncReport>().ToList();
-        return new SyncReport(syncs.LastOrDefault()?.SyncId ?? 0, system, syncs.Sum(s => s.Read), syncs.Sum(s => s.Created), syncs.Sum(s => s.Updated),
-            syncs.Sum(s => s.Unchanged), syncs.Sum(s => s.Rejected), syncs.Sum(s => s.Held), syncs.Sum(s => s.Scheduled), TimeSpan.Zero)
-        { Stale = syncs.Sum(s => s.Stale), Deliveries = outcomes };
+        return SyncReport.Combine(system, outcomes);
     }
 
     /// <summary>Feeds native records directly (as a webhook would).</summary>

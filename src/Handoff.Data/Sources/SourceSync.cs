@@ -21,6 +21,19 @@ public sealed record SyncReport(long SyncId, string System, int Read, int Create
 
     /// <summary>What became of each delivery (file) the sync looked at: applied, already applied, held.</summary>
     public IReadOnlyList<DeliveryOutcome> Deliveries { get; init; } = [];
+
+    /// <summary>One report for the files of one sync: the counts of what applied, and each file's fate.</summary>
+    public static SyncReport Combine(string system, IReadOnlyList<DeliveryOutcome> outcomes)
+    {
+        var syncs = outcomes.Select(o => o.Sync).OfType<SyncReport>().ToList();
+        return new SyncReport(syncs.LastOrDefault()?.SyncId ?? 0, system, syncs.Sum(s => s.Read), syncs.Sum(s => s.Created), syncs.Sum(s => s.Updated),
+            syncs.Sum(s => s.Unchanged), syncs.Sum(s => s.Rejected), syncs.Sum(s => s.Held), syncs.Sum(s => s.Scheduled),
+            TimeSpan.FromTicks(syncs.Sum(s => s.Duration.Ticks)))
+        {
+            Stale = syncs.Sum(s => s.Stale),
+            Deliveries = outcomes,
+        };
+    }
 }
 
 /// <summary>The delivery a sync belongs to: an existing one (a file, a held delivery now accepted, a

@@ -53,20 +53,7 @@ public static class SourceRuns
             read += outcome.Sync?.Read ?? 0;
             outcomes.Add(outcome);
         }
-        return Combine(system, outcomes);
-    }
-
-    /// <summary>One report for the files of one sync: the counts of what applied, and each file's fate.</summary>
-    internal static SyncReport Combine(string system, List<DeliveryOutcome> outcomes)
-    {
-        var syncs = outcomes.Select(o => o.Sync).OfType<SyncReport>().ToList();
-        return new SyncReport(syncs.LastOrDefault()?.SyncId ?? 0, system, syncs.Sum(s => s.Read), syncs.Sum(s => s.Created), syncs.Sum(s => s.Updated),
-            syncs.Sum(s => s.Unchanged), syncs.Sum(s => s.Rejected), syncs.Sum(s => s.Held), syncs.Sum(s => s.Scheduled),
-            TimeSpan.FromTicks(syncs.Sum(s => s.Duration.Ticks)))
-        {
-            Stale = syncs.Sum(s => s.Stale),
-            Deliveries = outcomes,
-        };
+        return SyncReport.Combine(system, outcomes);
     }
 
     /// <summary>Accepts a held file delivery: the file must still hold the bytes that were held.</summary>
@@ -180,7 +167,7 @@ public static class SourceRuns
             }
             outcomes.Add(outcome);
         }
-        return Combine(system.Id, outcomes);
+        return SyncReport.Combine(system.Id, outcomes);
     }
 
     private static async IAsyncEnumerable<SourceItem> ToAsync(IEnumerable<SourceItem> items)
